@@ -1,0 +1,22 @@
+-- grain: one row per feed date and store: did its feed arrive, and how much of it was usable
+-- materialized: incremental
+with stores as (
+    select store_id, market_id from marts.dim_stores
+),
+
+loaded as (
+    select store_id, count(*) as rows_loaded, count(*) filter (where remaining_qty > 0) as skus_in_stock
+    from staging.stg_inventory_feed
+    where feed_date = %(feed_date)s::date
+    group by store_id
+)
+
+select
+    %(feed_date)s::date as feed_date,
+    stores.store_id,
+    stores.market_id,
+    coalesce(loaded.rows_loaded, 0) > 0 as has_valid_feed,
+    coalesce(loaded.rows_loaded, 0) as rows_loaded,
+    coalesce(loaded.skus_in_stock, 0) as skus_in_stock
+from stores
+left join loaded on loaded.store_id = stores.store_id

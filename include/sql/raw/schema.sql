@@ -1,0 +1,72 @@
+-- The raw layer: what the source systems sent, typed, plus what we refused and why.
+-- Idempotent: run before every load.
+create schema if not exists raw;
+
+create table if not exists raw.stores (
+    store_id              text primary key,
+    store_name            text not null,
+    market_id             text not null,
+    license_type          text not null,
+    email                 text,
+    salesforce_account_id text,
+    snapshot_date         date not null,
+    source_file           text not null
+);
+
+create table if not exists raw.skus (
+    sku_id             text primary key,
+    name               text not null,
+    brand              text,
+    category           text,
+    is_liquor          boolean not null,
+    volume_ml          integer not null,
+    season_start_month smallint,
+    season_end_month   smallint,
+    price              numeric(10, 2),
+    snapshot_date      date not null,
+    source_file        text not null
+);
+
+create table if not exists raw.order_lines (
+    order_id      text not null,
+    order_date    date not null,
+    store_id      text not null,
+    sku_id        text not null,
+    units         integer not null,
+    revenue       numeric(12, 2) not null,
+    snapshot_date date not null,
+    source_file   text not null,
+    primary key (order_id, sku_id)
+);
+
+create table if not exists raw.inventory_feed (
+    feed_date     date not null,
+    store_id      text not null,
+    sku_id        text not null,
+    remaining_qty integer not null,
+    reported_at   timestamptz not null,
+    source_file   text not null,
+    source_line   integer not null,
+    primary key (feed_date, store_id, sku_id)
+);
+
+create table if not exists raw.feed_quarantine (
+    feed_date   date not null,
+    source_file text not null,
+    source_line integer not null,
+    raw_record  text,
+    reason      text not null,
+    primary key (feed_date, source_file, source_line)
+);
+
+-- ISO 8601 with a UTC offset, and a real calendar date: checked without casting, so one bad row
+-- cannot abort the set-based split (pg_input_is_valid only exists from Postgres 16).
+create or replace function raw.is_iso8601_with_offset(value text) returns boolean
+language sql immutable parallel safe as $$
+    select case
+        when value !~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)$'
+            then false
+        else substr(value, 9, 2)::int <= extract(day from
+            make_date(substr(value, 1, 4)::int, substr(value, 6, 2)::int, 1) + interval '1 month' - interval '1 day')
+    end
+$$;

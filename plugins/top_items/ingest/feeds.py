@@ -1,0 +1,154 @@
+"""The inventory-feed fast path: COPY every file of a feed date into a landing table, split it in SQL.
+
+Python never touches rows: each object's bytes stream into ``COPY ... FROM STDIN`` as whole lines, and
+``include/sql/raw/split_inventory_feed.sql`` decides, set-based, which lines load and which are
+quarantined with a reason. The whole day is one transaction, so a re-run replaces day D and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from top_items import settings, sqlfiles
+from top_items.ingest.objects import FetchedObject, list_keys, prefetched
+
+log = logging.getLogger(__name__)
+
+# One text field per line: a delimiter and quote that never occur in a feed, so COPY cannot reject a
+# line for its shape; the column count is checked in SQL and a bad line is quarantined, not lost.
+COPY_LINES = "copy feed_landing (line) from stdin (format csv, delimiter e'\\x01', quote e'\\x02')"
+LANDING_TABLE = """
+create temp table feed_landing (
+    source_file text not null default current_setting('top_items.source_file'),
+    seq         bigint generated always as identity,
+    line        text
+) on commit drop
+"""
+
+
+class FeedError(Exception):
+    """A feed day that cannot be loaded as the producer promised."""
+
+
+class NoFeedFilesError(FeedError):
+    pass
+
+
+class RejectedFilesError(FeedError):
+    def __init__(self, result: "FeedLoadResult"):
+        self.result = result
+        lines = [f"  {f.source_file}: {f.error}" for f in result.files if f.status == "rejected"]
+        super().__init__(f"{len(lines)} feed file(s) for {result.feed_date} rejected whole; the others loaded:\n"
+                         + "\n".join(lines))
+
+
+@dataclass
+class FileLoad:
+    source_file: str
+    checksum_sha256: str
+    bytes: int
+    status: str = "loaded"
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    actual_columns: list[str] | None = None
+
+
+@dataclass
+class FeedLoadResult:
+    feed_date: str
+    files: list[FileLoad] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows_in(self) -> int:
+        return sum(f.rows_in for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rejected(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == "rejected"]
+
+
+def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
+                         bucket: str = settings.LANDING_BUCKET, fetch_ahead: int = 4) -> FeedLoadResult:
+    """Load every feed file of ``feed_date``; raise after committing if any file was rejected whole."""
+    started = time.monotonic()
+    keys = list_keys(s3, bucket, settings.feed_prefix(feed_date), suffix=".csv")
+    if not keys:
+        raise NoFeedFilesError(f"no inventory feed files under s3://{bucket}/{settings.feed_prefix(feed_date)}: "
+                               f"day {feed_date} is left as it was")
+    result = FeedLoadResult(feed_date)
+    with conn.transaction():
+        conn.execute(LANDING_TABLE)
+        for number, obj in enumerate(prefetched(s3, bucket, keys, depth=fetch_ahead), start=1):
+            try:
+                result.files.append(_land(conn, obj))
+            finally:
+                obj.close()
+            if number % 100 == 0 or number == len(keys):
+                log.info("landed %d/%d feed files for %s", number, len(keys), feed_date)
+        sqlfiles.run(conn, "raw/split_inventory_feed.sql", {"feed_date": feed_date})
+        _count(conn, result)
+        _audit(conn, result, run_id)
+    result.seconds = time.monotonic() - started
+    log.info("feed %s: %d files, %d rows in, %d loaded, %d quarantined %s, %d files rejected, %.1fs (%.0f rows/s)",
+             feed_date, len(result.files), result.rows_in, result.rows_loaded, result.rows_quarantined,
+             result.reasons or "", len(result.rejected), result.seconds, result.rows_in / max(result.seconds, 1e-9))
+    if result.rejected:
+        raise RejectedFilesError(result)
+    return result
+
+
+def _land(conn, obj: FetchedObject) -> FileLoad:
+    load = FileLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
+    header = obj.read_header()
+    load.actual_columns = header
+    if header != list(settings.FEED_COLUMNS):
+        load.status = "rejected"
+        load.error = ("empty file: no header" if header is None else
+                      f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
+        return load
+    try:
+        with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
+            conn.execute("select set_config('top_items.source_file', %s, true)", (obj.key,))
+            with conn.cursor().copy(COPY_LINES) as copy:
+                for chunk in obj.chunks():
+                    copy.write(chunk)
+    except Exception as exc:  # psycopg reports encoding and framing errors as DataError and friends
+        load.status = "rejected"
+        load.error = f"unreadable: {str(exc).splitlines()[0]}"
+    return load
+
+
+def _count(conn, result: FeedLoadResult) -> None:
+    by_file = {f.source_file: f for f in result.files}
+    rows = conn.execute("""
+        select source_file, count(*), count(*) filter (where reason is null), count(*) filter (where reason is not null)
+        from feed_classified group by source_file""").fetchall()
+    for source_file, rows_in, loaded, quarantined in rows:
+        by_file[source_file].rows_in, by_file[source_file].rows_loaded, by_file[source_file].rows_quarantined = \
+            rows_in, loaded, quarantined
+    result.reasons = dict(conn.execute(
+        "select reason, count(*) from feed_classified where reason is not null group by reason order by 2 desc").fetchall())
+
+
+def _audit(conn, result: FeedLoadResult, run_id: str | None) -> None:
+    with conn.cursor() as cur:
+        cur.executemany("""
+            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
+                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
+            values (%s, 'inventory_feed', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [(run_id, result.feed_date, f.source_file, f.checksum_sha256, f.bytes, f.rows_in, f.rows_loaded,
+              f.rows_quarantined, f.status, f.error, list(settings.FEED_COLUMNS), f.actual_columns) for f in result.files])

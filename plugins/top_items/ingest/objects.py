@@ -1,0 +1,78 @@
+"""Fetch landing objects ahead of the loader, with bounded memory, and check each file's header."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
+from typing import BinaryIO
+
+CHUNK = 1 << 20
+SPOOL_IN_MEMORY = 8 << 20  # larger objects spill to a temp file: memory stays flat whatever the file size
+MAX_HEADER_BYTES = 64 << 10
+
+
+@dataclass
+class FetchedObject:
+    key: str
+    size: int
+    sha256: str
+    body: BinaryIO
+
+    def read_header(self) -> list[str] | None:
+        """The header's column names, or None for an empty file. Leaves body positioned at the first data line."""
+        line = self.body.readline(MAX_HEADER_BYTES)
+        if not line:
+            return None
+        text = line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        return [name.strip().strip('"') for name in text.split(",")]
+
+    def chunks(self) -> Iterator[bytes]:
+        while chunk := self.body.read(CHUNK):
+            yield chunk
+
+    def close(self) -> None:
+        self.body.close()
+
+
+def fetch(s3, bucket: str, key: str) -> FetchedObject:
+    response = s3.get_object(Bucket=bucket, Key=key)
+    digest = hashlib.sha256()
+    spool = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    size = 0
+    for chunk in response["Body"].iter_chunks(CHUNK):
+        digest.update(chunk)
+        spool.write(chunk)
+        size += len(chunk)
+    spool.seek(0)
+    return FetchedObject(key=key, size=size, sha256=digest.hexdigest(), body=spool)
+
+
+def prefetched(s3, bucket: str, keys: Iterable[str], depth: int = 4) -> Iterator[FetchedObject]:
+    """Yield objects in order while up to ``depth`` downloads run ahead on threads."""
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="fetch") as pool:
+        pending: deque = deque()
+        for key in keys:
+            pending.append(pool.submit(fetch, s3, bucket, key))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def list_keys(s3, bucket: str, prefix: str, suffix: str = "") -> list[str]:
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys += [item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(suffix)]
+    return sorted(keys)
+
+
+def list_partitions(s3, bucket: str, prefix: str) -> list[str]:
+    """The ``name=value/`` folders directly under prefix."""
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
+        found += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+    return sorted(found)

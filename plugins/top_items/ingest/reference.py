@@ -1,0 +1,116 @@
+"""Load the reference snapshots (stores, SKUs, order lines) a sync tool leaves beside the feeds.
+
+Each table loads whole or not at all: its newest snapshot on or before the feed date is COPYed (real CSV
+parsing: names may hold commas) into an all-text landing table, checked by
+``include/sql/raw/reference/<table>.sql``, and only then swapped in. A bad snapshot keeps the previous one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from top_items import settings, sqlfiles
+from top_items.ingest.objects import fetch, list_keys, list_partitions
+
+log = logging.getLogger(__name__)
+
+COLUMNS = {
+    "stores": ("store_id", "store_name", "market_id", "license_type", "email", "salesforce_account_id"),
+    "skus": ("sku_id", "name", "brand", "category", "is_liquor", "volume_ml", "season_start_month",
+             "season_end_month", "price"),
+    "order_lines": ("order_id", "order_date", "store_id", "sku_id", "units", "revenue"),
+}
+SNAPSHOT = re.compile(r"snapshot_date=(\d{4}-\d{2}-\d{2})/$")
+SHOW_BAD_ROWS = 10
+
+
+class ReferenceSnapshotError(Exception):
+    pass
+
+
+@dataclass
+class SnapshotLoad:
+    table: str
+    source_file: str
+    snapshot_date: str
+    rows: int
+
+
+def latest_snapshot(s3, bucket: str, table: str, feed_date: str) -> tuple[str, str]:
+    dates = [m.group(1) for p in list_partitions(s3, bucket, f"{settings.REFERENCE_PREFIX}/{table}/")
+             if (m := SNAPSHOT.search(p)) and m.group(1) <= feed_date]
+    if not dates:
+        raise ReferenceSnapshotError(f"no {table} snapshot on or before {feed_date} under "
+                                     f"s3://{bucket}/{settings.REFERENCE_PREFIX}/{table}/")
+    keys = list_keys(s3, bucket, f"{settings.REFERENCE_PREFIX}/{table}/snapshot_date={dates[-1]}/", suffix=".csv")
+    if not keys:
+        raise ReferenceSnapshotError(f"snapshot folder {table}/snapshot_date={dates[-1]} holds no CSV file")
+    return dates[-1], keys[0]
+
+
+def load_reference_snapshots(conn, s3, feed_date: str, *, run_id: str | None = None,
+                             bucket: str = settings.LANDING_BUCKET) -> list[SnapshotLoad]:
+    return [load_snapshot(conn, s3, table, feed_date, run_id=run_id, bucket=bucket) for table in COLUMNS]
+
+
+def load_snapshot(conn, s3, table: str, feed_date: str, *, run_id: str | None = None,
+                  bucket: str = settings.LANDING_BUCKET) -> SnapshotLoad:
+    snapshot_date, key = latest_snapshot(s3, bucket, table, feed_date)
+    columns = COLUMNS[table]
+    obj = fetch(s3, bucket, key)
+    try:
+        header = obj.read_header()
+        if header != list(columns):
+            error = f"header mismatch: expected {','.join(columns)}; got {','.join(header or [])}"
+            _audit(conn, run_id, table, feed_date, key, obj, 0, "rejected", error, header)
+            raise ReferenceSnapshotError(f"{table} snapshot s3://{bucket}/{key} rejected: {error}")
+        try:
+            with conn.transaction():
+                rows = _replace(conn, table, columns, obj, key, snapshot_date)
+                _audit(conn, run_id, table, feed_date, key, obj, rows, "loaded", None, header)
+        except ReferenceSnapshotError as exc:
+            _audit(conn, run_id, table, feed_date, key, obj, 0, "rejected", str(exc), header)
+            raise
+    finally:
+        obj.close()
+    log.info("reference %s: %d rows from s3://%s/%s", table, rows, bucket, key)
+    return SnapshotLoad(table, key, snapshot_date, rows)
+
+
+def _replace(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot_date: str) -> int:
+    landing = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
+    conn.execute(sql.SQL("create temp table reference_landing (source_line bigint generated always as identity "
+                         "(start with 2), {}) on commit drop").format(landing))
+    target = sql.SQL(", ").join(map(sql.Identifier, columns))
+    try:
+        with conn.transaction(), conn.cursor().copy(
+                sql.SQL("copy reference_landing ({}) from stdin (format csv)").format(target)) as copy:
+            for chunk in obj.chunks():
+                copy.write(chunk)
+    except Exception as exc:
+        raise ReferenceSnapshotError(f"{table} snapshot {key} unreadable: {' '.join(str(exc).split())}") from exc
+    bad = conn.execute(sqlfiles.read(f"raw/reference/{table}.sql")).fetchall()
+    if bad:
+        shown = ", ".join(f"line {line}: {reason}" for line, reason in bad[:SHOW_BAD_ROWS])
+        raise ReferenceSnapshotError(f"{table} snapshot {key} has {len(bad)} bad row(s), previous snapshot kept: {shown}")
+    types = dict(conn.execute("select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                              "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+                              (f"raw.{table}",)).fetchall())
+    casts = sql.SQL(", ").join(sql.SQL("nullif({}, '')::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns)
+    conn.execute(sql.SQL("delete from raw.{}").format(sql.Identifier(table)))
+    cur = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) select {}, %s, %s from reference_landing")
+                       .format(sql.Identifier(table), target, casts), (snapshot_date, key))
+    return cur.rowcount
+
+
+def _audit(conn, run_id, table, feed_date, key, obj, rows, status, error, header) -> None:
+    with conn.transaction():
+        conn.execute("""
+            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
+                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)""",
+            (run_id, table, feed_date, key, obj.sha256, obj.size, rows, rows, status, error, list(COLUMNS[table]), header))

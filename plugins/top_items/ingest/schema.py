@@ -1,0 +1,11 @@
+"""Create the raw and ops layers (idempotent; every load calls it first)."""
+
+from top_items import sqlfiles
+
+
+def ensure_schemas(conn) -> None:
+    with conn.transaction():
+        # Concurrent first runs (a backfill) would race on CREATE ... IF NOT EXISTS.
+        conn.execute("select pg_advisory_xact_lock(hashtext('top_items.schema'))")
+        sqlfiles.run(conn, "raw/schema.sql")
+        sqlfiles.run(conn, "ops/schema.sql")

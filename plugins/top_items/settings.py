@@ -1,0 +1,43 @@
+"""Names shared by every part of the stack: connection ids, buckets, paths, schemas.
+
+Configuration that changes between environments lives in Airflow connections (``AIRFLOW_CONN_*``);
+this module only names them, so a DAG, a task and a test all point at the same thing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INCLUDE_DIR = REPO_ROOT / "include"
+SQL_DIR = INCLUDE_DIR / "sql"
+CONTRACTS_DIR = INCLUDE_DIR / "contracts"
+
+# Airflow connection ids (edge contract: DESIGN.md, "Ways in").
+WAREHOUSE_CONN_ID = "warehouse"
+AWS_CONN_ID = "aws_default"
+SALESFORCE_CONN_ID = "salesforce"
+CRM_CONN_ID = "hubspot_crm"
+PAGER_CONN_ID = "pager"
+
+# Buckets and prefixes (edge contract: the feed files and the retailer-app handoff).
+LANDING_BUCKET = "landing"
+FEED_PREFIX = "inventory"
+REFERENCE_PREFIX = "reference"
+RETAILER_APP_BUCKET = "retailer-app"
+RETAILER_APP_PREFIX = "top-items"
+
+FEED_COLUMNS = ("store_id", "sku_id", "remaining_qty", "reported_at")
+REFERENCE_TABLES = ("stores", "skus", "order_lines")
+
+
+def feed_prefix(feed_date: str) -> str:
+    return f"{FEED_PREFIX}/feed_date={feed_date}/"
+
+
+def feed_key(feed_date: str, store_id: str) -> str:
+    return f"{feed_prefix(feed_date)}store_id={store_id}.csv"
+
+
+def reference_key(table: str, snapshot_date: str) -> str:
+    return f"{REFERENCE_PREFIX}/{table}/snapshot_date={snapshot_date}/{table}.csv"

@@ -1,0 +1,1 @@
+"""Build the SQL models of include/sql/ (staging, marts, exports) in dependency order."""

@@ -1,0 +1,100 @@
+"""Discover the SQL models: one file per model, its layer is its folder and its schema.
+
+A model file is a single SELECT with a header comment: ``-- grain:`` (what one row is) and
+``-- materialized: view | table | incremental``. Dependencies are read from the SQL itself
+(``from``/``join`` of ``staging.``, ``marts.``, ``exports.``), like dbt's ``ref`` but without templating.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from top_items.settings import SQL_DIR
+
+LAYERS = ("staging", "marts", "exports")
+MATERIALIZATIONS = ("view", "table", "incremental")
+REFERENCE = re.compile(r"\b(?:from|join)\s+(raw|staging|marts|exports)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
+HEADER = re.compile(r"^--\s*(grain|materialized)\s*:\s*(.+?)\s*$", re.MULTILINE)
+
+
+class ModelError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    materialized: str
+    grain: str
+    depends_on: tuple[str, ...]  # qualified names of other models
+    sources: tuple[str, ...]  # qualified raw tables
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+
+def parse(path: Path) -> Model:
+    sql = path.read_text()
+    header = dict(HEADER.findall(sql))
+    layer = path.parent.name
+    if layer not in LAYERS:
+        raise ModelError(f"{path}: models live in one of {LAYERS}")
+    materialized = header.get("materialized")
+    if materialized not in MATERIALIZATIONS:
+        raise ModelError(f"{path}: header needs '-- materialized: {' | '.join(MATERIALIZATIONS)}', got {materialized!r}")
+    if "grain" not in header:
+        raise ModelError(f"{path}: header needs '-- grain: <what one row is>'")
+    refs = {f"{schema.lower()}.{table.lower()}" for schema, table in REFERENCE.findall(sql)}
+    own = f"{layer}.{path.stem}"
+    return Model(name=path.stem, layer=layer, path=path, sql=sql, materialized=materialized, grain=header["grain"],
+                 depends_on=tuple(sorted(r for r in refs if not r.startswith("raw.") and r != own)),
+                 sources=tuple(sorted(r for r in refs if r.startswith("raw."))))
+
+
+@lru_cache(maxsize=4)
+def discover(sql_dir: Path = SQL_DIR) -> tuple[Model, ...]:
+    """Every model, in an order where each comes after what it reads."""
+    models = {m.qualified_name: m for layer in LAYERS for m in map(parse, sorted((sql_dir / layer).glob("*.sql")))}
+    for model in models.values():
+        missing = [dep for dep in model.depends_on if dep not in models]
+        if missing:
+            raise ModelError(f"{model.path}: reads {', '.join(missing)}, which no model builds")
+    ordered: list[Model] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise ModelError(f"dependency cycle: {' -> '.join((*path, name))}")
+        state[name] = "visiting"
+        for dep in models[name].depends_on:
+            visit(dep, (*path, name))
+        state[name] = "done"
+        ordered.append(models[name])
+
+    for name in sorted(models, key=lambda n: (LAYERS.index(n.split(".")[0]), n)):
+        visit(name, ())
+    return tuple(ordered)
+
+
+def by_name(name: str, sql_dir: Path = SQL_DIR) -> Model:
+    for model in discover(sql_dir):
+        if name in (model.name, model.qualified_name):
+            return model
+    raise ModelError(f"no model named {name}")
+
+
+@lru_cache(maxsize=1)
+def variables(sql_dir: Path = SQL_DIR) -> dict:
+    """The business rules' parameters (include/sql/vars.yml): the one place they are set."""
+    return dict(yaml.safe_load((sql_dir / "vars.yml").read_text())["vars"])

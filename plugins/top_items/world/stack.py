@@ -1,0 +1,161 @@
+"""Bring the whole simulated world up or down, and describe it as environment variables.
+
+``up`` is idempotent: a world that is already running is reused. Its description is written twice:
+``<world_dir>/state.json`` for ``down``, and an env file (``.world.env``) that a shell can ``source``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from top_items import settings
+from top_items.world import processes, warehouse
+
+log = logging.getLogger(__name__)
+
+AWS_DEMO_KEY = "testing"  # moto accepts any credentials; these are demo values, not secrets.
+AWS_REGION = "us-east-1"
+BUCKETS = (settings.LANDING_BUCKET, settings.RETAILER_APP_BUCKET)
+
+
+@dataclass
+class World:
+    world_dir: str
+    warehouse_uri: str
+    embedded_warehouse: bool
+    s3_endpoint: str
+    pids: dict[str, int] = field(default_factory=dict)
+    services: dict[str, dict] = field(default_factory=dict)
+
+    def connections(self) -> dict[str, str]:
+        """Airflow connections as ``AIRFLOW_CONN_*`` values (the only place services are addressed)."""
+        conns = {
+            settings.WAREHOUSE_CONN_ID: self.warehouse_uri,
+            settings.AWS_CONN_ID: json.dumps({
+                "conn_type": "aws", "login": AWS_DEMO_KEY, "password": AWS_DEMO_KEY,
+                "extra": {"endpoint_url": self.s3_endpoint, "region_name": AWS_REGION},
+            }),
+        }
+        for conn_id, spec in self.services.items():
+            conns[conn_id] = json.dumps(spec)
+        return conns
+
+    def environment(self, repo_root: Path = settings.REPO_ROOT) -> dict[str, str]:
+        env = {
+            "AIRFLOW_HOME": str(repo_root / ".airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(repo_root / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo_root / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "PYTHONPATH": os.pathsep.join([str(repo_root / "plugins"), str(repo_root)]),
+            "SODA_CORE_TELEMETRY_ENABLED": "false",
+            "AWS_ACCESS_KEY_ID": AWS_DEMO_KEY,
+            "AWS_SECRET_ACCESS_KEY": AWS_DEMO_KEY,
+            "AWS_DEFAULT_REGION": AWS_REGION,
+            "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
+        }
+        for conn_id, value in self.connections().items():
+            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
+        return env
+
+
+def state_file(world_dir: Path) -> Path:
+    return world_dir / "state.json"
+
+
+def load(world_dir: Path) -> World | None:
+    path = state_file(world_dir)
+    if not path.exists():
+        return None
+    return World(**json.loads(path.read_text()))
+
+
+def is_running(world: World) -> bool:
+    return all(processes.pid_alive(pid) for pid in world.pids.values())
+
+
+def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = True) -> World:
+    world_dir = world_dir.resolve()
+    existing = load(world_dir)
+    if existing and is_running(existing):
+        log.info("world already running (%s)", state_file(world_dir))
+        return existing
+    if existing:
+        down(world_dir)
+    world_dir.mkdir(parents=True, exist_ok=True)
+
+    if warehouse_uri:
+        uri, embedded = warehouse.normalize_uri(warehouse_uri), False
+    else:
+        uri, embedded = warehouse.start_embedded(world_dir / "warehouse", processes.free_port()), True
+    s3_port = processes.free_port()
+    world = World(world_dir=str(world_dir), warehouse_uri=uri, embedded_warehouse=embedded,
+                  s3_endpoint=f"http://127.0.0.1:{s3_port}")
+    try:
+        _save(world)  # saved at every step, so `down` can stop a world that failed half way up
+        warehouse.wait_until_ready(uri)
+        moto = processes.spawn(processes.python_module("moto.server", "-H", "127.0.0.1", "-p", str(s3_port)),
+                               log=world_dir / "moto.log")
+        world.pids["moto"] = moto.pid
+        _save(world)
+        processes.wait_for_port("127.0.0.1", s3_port, timeout=60, process=moto, log=world_dir / "moto.log")
+        if with_mocks:
+            _start_mocks(world)
+        _create_buckets(world)
+    except BaseException:
+        down(world_dir)
+        raise
+    _save(world)
+    return world
+
+
+def _save(world: World) -> None:
+    state_file(Path(world.world_dir)).write_text(json.dumps(asdict(world), indent=2))
+
+
+def _start_mocks(world: World) -> None:
+    """Start the HTTP mocks when the mocks package is present; each becomes an Airflow connection."""
+    try:
+        from mocks import launcher
+    except ImportError:  # the mocks arrive with the reverse-ETL work; the warehouse and S3 do not need them
+        return
+    from top_items.world.mock_connections import airflow_connection
+
+    for service, conn_id in (("salesforce", settings.SALESFORCE_CONN_ID), ("crm", settings.CRM_CONN_ID),
+                             ("pager", settings.PAGER_CONN_ID)):
+        running = launcher.start(service, Path(world.world_dir) / "mocks" / service)
+        world.pids[service] = running.pid
+        world.services[conn_id] = airflow_connection(running)
+        _save(world)
+
+
+def _create_buckets(world: World) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
+                      aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
+    for bucket in BUCKETS:
+        s3.create_bucket(Bucket=bucket)
+
+
+def down(world_dir: Path) -> None:
+    world_dir = world_dir.resolve()
+    world = load(world_dir)
+    if world is None:
+        return
+    for pid in world.pids.values():
+        processes.stop_pid(pid)
+    if world.embedded_warehouse:
+        warehouse.stop_embedded(world_dir / "warehouse")
+    state_file(world_dir).unlink(missing_ok=True)
+
+
+def write_env_file(world: World, path: Path) -> None:
+    lines = ["# Written by `make up`: `source` this file to talk to the simulated world."]
+    lines += [f"export {key}={shlex.quote(value)}" for key, value in world.environment().items()]
+    path.write_text("\n".join(lines) + "\n")
