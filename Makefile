@@ -1,0 +1,45 @@
+# Every target creates (or reuses) .venv itself: a fresh machine needs only Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+FEED_DATE ?= 2026-11-25
+export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
+export SODA_CORE_TELEMETRY_ENABLED := false
+
+.PHONY: demo test test-server bench up down ui lint venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip check
+	touch $@
+
+demo: venv  ## simulate day FEED_DATE and run the whole pipeline on it, then print the summary
+	bash scripts/demo.sh $(FEED_DATE)
+
+test: venv  ## every test: unit, integration (real Postgres, moto, mocks) and end-to-end DAG runs
+	$(PY) -m pytest
+
+test-server: venv  ## the same suite against the Postgres server on 127.0.0.1:5432
+	WAREHOUSE_URI=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest
+
+bench: venv  ## speed and memory of the ingest fast path and the whole day
+	$(PY) -m top_items.bench
+
+up: venv  ## start the simulated world in the background and write .world.env
+	$(PY) -m top_items world up
+
+down: venv  ## stop it
+	$(PY) -m top_items world down
+
+ui: up  ## the same world plus `airflow standalone` (admin password: .airflow/simple_auth_manager_passwords.json.generated)
+	source .world.env && $(VENV)/bin/airflow db migrate >/dev/null && exec $(VENV)/bin/airflow standalone
+
+lint: venv
+	$(VENV)/bin/ruff check dags plugins mocks tests
+
+clean: down
+	rm -rf .world .airflow .world.env

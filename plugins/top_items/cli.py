@@ -1,0 +1,133 @@
+"""``python -m top_items``: the simulated world, the source files, and read-outs of what the pipeline did.
+
+The pipeline itself only runs under Airflow (``airflow dags test top_items_pipeline D``): one control plane.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from top_items import settings
+
+WORLD_DIR = settings.REPO_ROOT / ".world"
+ENV_FILE = settings.REPO_ROOT / ".world.env"
+
+
+def _world(args) -> int:
+    from top_items.world import stack
+
+    if args.action == "up":
+        world = stack.up(WORLD_DIR, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None)
+        stack.write_env_file(world, ENV_FILE)
+        where = "embedded Postgres" if world.embedded_warehouse else "the server at WAREHOUSE_URI"
+        print(f"world up: warehouse on {where} ({world.warehouse_uri}), S3 on {world.s3_endpoint}"
+              + "".join(f", {name}" for name in world.services) + f"\nsource {ENV_FILE.name} to use it")
+    else:
+        stack.down(WORLD_DIR)
+        ENV_FILE.unlink(missing_ok=True)
+        print("world down")
+    return 0
+
+
+def _simulate(args) -> int:
+    from top_items.connections import s3_client
+    from top_items.simulate.catalog import WorldSpec
+    from top_items.simulate.publish import write_day
+
+    spec = WorldSpec(seed=args.seed, markets=args.markets, stores=args.stores, skus=args.skus, days=args.days,
+                     bad_row_rate=args.bad_row_rate, missing_feeds=args.missing_feeds)
+    written = write_day(s3_client(), spec, date.fromisoformat(args.date))
+    print(f"simulated {written.feed_date}: {written.feed_files} feed files, {written.files - written.feed_files} "
+          f"reference snapshots, {written.bytes / 1e6:.1f} MB -> s3://{settings.LANDING_BUCKET}/")
+    return 0
+
+
+def _summary(args) -> int:
+    from top_items.connections import warehouse_connection
+    from top_items.summary import format_summary, gather
+
+    with warehouse_connection() as conn:
+        print(format_summary(gather(conn, args.date)))
+    return 0
+
+
+def _latest(args) -> int:
+    """Read the handoff exactly as the retailer app would: latest.json -> manifest -> parts."""
+    from top_items.activation.retailer_app import read_latest
+    from top_items.connections import s3_client
+
+    s3 = s3_client()
+    pointer, _ = read_latest(s3, settings.RETAILER_APP_BUCKET)
+    if pointer is None:
+        print("no latest.json yet: nothing published")
+        return 1
+    manifest = json.loads(s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=pointer["manifest"])["Body"].read())
+    print(json.dumps(pointer, indent=2))
+    print(f"manifest: {manifest['row_count']} stores in {len(manifest['files'])} part(s), schema v{manifest['schema_version']}")
+    first = s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=manifest["files"][0]["key"])["Body"]
+    for line in first.read().decode().splitlines()[: args.stores]:
+        record = json.loads(line)
+        print(f"  {record['store_id']}: " + "; ".join(f"{i['rank']}. {i['name']}" for i in record["items"]))
+    return 0
+
+
+def _impact(args) -> int:
+    from top_items.registry import consumer, impact
+
+    found = impact(args.table)
+    print(f"downstream of {args.table}:")
+    for model in found["models"]:
+        print(f"  model     {model}")
+    for name in found["consumers"]:
+        c = consumer(name)
+        print(f"  consumer  {name:<13} via {c.export} -> {c.destination} (owner {c.owner})")
+    if not found["models"] and not found["consumers"]:
+        print("  nothing")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m top_items", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    world = sub.add_parser("world", help="start or stop the simulated world (warehouse, S3, mocks)")
+    world.add_argument("action", choices=["up", "down"])
+    world.add_argument("--warehouse-uri", help="use this Postgres instead of the embedded one (or set WAREHOUSE_URI)")
+    world.set_defaults(func=_world)
+
+    sim = sub.add_parser("simulate", help="write day D's feeds and reference snapshots to s3://landing/")
+    sim.add_argument("--date", required=True, help="feed date, YYYY-MM-DD")
+    sim.add_argument("--seed", type=int, default=42)
+    sim.add_argument("--markets", type=int, default=4)
+    sim.add_argument("--stores", type=int, default=40)
+    sim.add_argument("--skus", type=int, default=300)
+    sim.add_argument("--days", type=int, default=90, help="days of order history")
+    sim.add_argument("--bad-row-rate", type=float, default=0.0, help="share of feed rows broken on purpose")
+    sim.add_argument("--missing-feeds", type=int, default=0, help="stores whose feed does not arrive")
+    sim.set_defaults(func=_simulate)
+
+    summary = sub.add_parser("summary", help="print the run summary of a feed date")
+    summary.add_argument("--date", required=True)
+    summary.set_defaults(func=_summary)
+
+    latest = sub.add_parser("latest", help="read the retailer app's latest handoff from S3")
+    latest.add_argument("--stores", type=int, default=5, help="how many stores to show")
+    latest.set_defaults(func=_latest)
+
+    impact = sub.add_parser("impact", help="who breaks if this table changes?")
+    impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")
+    impact.set_defaults(func=_impact)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    args = parser().parse_args(argv)
+    return args.func(args)

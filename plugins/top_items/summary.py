@@ -1,0 +1,89 @@
+"""The run summary a person reads: what came in, what was refused and why, what was built, what went out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SHOW_FILES = 60
+
+
+def _rows(conn, query: str, params: tuple) -> list[dict[str, Any]]:
+    cur = conn.execute(query, params)
+    names = [c.name for c in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _exists(conn, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
+
+
+def gather(conn, feed_date: str) -> dict[str, Any]:
+    summary: dict[str, Any] = {"feed_date": feed_date}
+    # The newest load of each file for the day: earlier attempts stay in ops.load_audit as history.
+    summary["loads"] = _rows(conn, """
+        select distinct on (dataset, source_file) dataset, source_file, status, rows_in, rows_loaded,
+               rows_quarantined, error
+        from ops.load_audit where feed_date = %s
+        order by dataset, source_file, load_id desc""", (feed_date,))
+    summary["quarantine_reasons"] = _rows(conn, """
+        select reason, count(*) as rows from raw.feed_quarantine where feed_date = %s
+        group by reason order by rows desc, reason""", (feed_date,))
+    summary["models"] = _rows(conn, """
+        select distinct on (model) model, materialized, row_count, duration_s
+        from ops.model_runs where feed_date = %s order by model, built_at desc""", (feed_date,))
+    summary["stores_without_feed"] = [r["store_id"] for r in _rows(conn, """
+        select store_id from marts.fct_store_feed_coverage where feed_date = %s and not has_valid_feed
+        order by store_id""", (feed_date,))] if _exists(conn, "marts.fct_store_feed_coverage") else []
+    summary["syncs"] = _rows(conn, """
+        select distinct on (consumer) consumer, destination, outcome, records_pushed, api_calls,
+               planned_adds, planned_changes, planned_removes, failed_adds + failed_changes + failed_removes as failed,
+               location, detail
+        from ops.sync_runs where feed_date = %s order by consumer, sync_run_id desc""", (feed_date,))
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    out = [f"=== top_items_pipeline summary for feed date {summary['feed_date']} ==="]
+    feeds = [row for row in summary["loads"] if row["dataset"] == "inventory_feed"]
+    reference = [row for row in summary["loads"] if row["dataset"] != "inventory_feed"]
+    out.append("")
+    out.append("Reference snapshots:")
+    for row in reference:
+        out.append(f"  {row['dataset']:<12} {row['status']:<8} {row['rows_loaded']:>9} rows  {row['source_file']}"
+                   + (f"  ({row['error']})" if row["error"] else ""))
+    out.append("")
+    out.append(f"Inventory feed files: {len(feeds)}")
+    out.append(f"  {'file':<58} {'status':<8} {'in':>7} {'loaded':>7} {'quarant.':>8}")
+    for row in feeds[:SHOW_FILES]:
+        out.append(f"  {row['source_file']:<58} {row['status']:<8} {row['rows_in']:>7} {row['rows_loaded']:>7} "
+                   f"{row['rows_quarantined']:>8}" + (f"  {row['error']}" if row["error"] else ""))
+    if len(feeds) > SHOW_FILES:
+        out.append(f"  ... {len(feeds) - SHOW_FILES} more files (ops.load_audit)")
+    totals = {key: sum(row[key] for row in feeds) for key in ("rows_in", "rows_loaded", "rows_quarantined")}
+    out.append(f"  {'total':<58} {'':<8} {totals['rows_in']:>7} {totals['rows_loaded']:>7} {totals['rows_quarantined']:>8}")
+    if summary["quarantine_reasons"]:
+        out.append("  quarantined by reason: " + ", ".join(f"{r['reason']} {r['rows']}" for r in summary["quarantine_reasons"])
+                   + "  (raw.feed_quarantine)")
+    if summary["stores_without_feed"]:
+        out.append(f"  stores without a valid feed (no recommendations today): {', '.join(summary['stores_without_feed'])}")
+    out.append("")
+    out.append("Models:")
+    for row in summary["models"]:
+        out.append(f"  {row['model']:<40} {row['materialized']:<12} {row['row_count']:>8} rows  {row['duration_s']}s")
+    out.append("")
+    out.append("Consumers:")
+    for row in summary["syncs"]:
+        plan = f"plan +{row['planned_adds']} ~{row['planned_changes']} -{row['planned_removes']}, " \
+            if row["planned_adds"] or row["planned_changes"] or row["planned_removes"] else ""
+        out.append(f"  {row['consumer']:<14} {row['destination']:<11} {row['outcome']:<8} {plan}"
+                   f"{row['records_pushed']} records pushed, {row['failed']} failed, {row['api_calls']} API calls"
+                   + (f"\n  {'':<14} -> {row['location']}" if row["location"] else "")
+                   + (f"\n  {'':<14} !! {row['detail']}" if row["detail"] else ""))
+    if not summary["syncs"]:
+        out.append("  nothing published")
+    out.append("")
+    out.append("Look at it:")
+    out.append("  source .world.env && .venv/bin/python -m top_items latest     # the retailer app's view (latest.json)")
+    out.append("  source .world.env && .venv/bin/python -m top_items summary --date " + summary["feed_date"])
+    out.append("  psql \"$AIRFLOW_CONN_WAREHOUSE\" -c 'select * from marts.store_missing_top_items limit 20'")
+    return "\n".join(out)
