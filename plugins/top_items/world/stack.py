@@ -45,9 +45,9 @@ class World:
             conns[conn_id] = json.dumps(spec)
         return conns
 
-    def environment(self, repo_root: Path = settings.REPO_ROOT) -> dict[str, str]:
+    def environment(self, repo_root: Path = settings.REPO_ROOT, airflow_home: Path | None = None) -> dict[str, str]:
         env = {
-            "AIRFLOW_HOME": str(repo_root / ".airflow"),
+            "AIRFLOW_HOME": str(airflow_home or repo_root / ".airflow"),
             "AIRFLOW__CORE__DAGS_FOLDER": str(repo_root / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo_root / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -128,7 +128,7 @@ def _start_mocks(world: World) -> None:
 
     for service, conn_id in (("salesforce", settings.SALESFORCE_CONN_ID), ("crm", settings.CRM_CONN_ID),
                              ("pager", settings.PAGER_CONN_ID)):
-        running = launcher.start(service, Path(world.world_dir) / "mocks" / service)
+        running = launcher.start(service, Path(world.world_dir) / "mocks" / service, watch_parent=False)
         world.pids[service] = running.pid
         world.services[conn_id] = airflow_connection(running)
         _save(world)

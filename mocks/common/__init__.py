@@ -1,0 +1,1 @@
+"""Shared mock machinery: store, auth, faults, control API, server entry point."""

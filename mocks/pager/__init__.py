@@ -1,0 +1,1 @@
+"""Pager / chat webhook mock: POST /alerts, GET /alerts."""

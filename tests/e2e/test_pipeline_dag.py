@@ -1,0 +1,69 @@
+"""End to end: simulate a day, run top_items_pipeline with dag.test(), read the handoff as the retailer app would."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import boto3
+import pytest
+
+from top_items.simulate.catalog import WorldSpec
+from top_items.simulate.publish import write_day
+
+pytestmark = pytest.mark.timeout(600)
+
+FEED_DATE = "2026-11-25"
+
+
+def _dag(dag_id: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag(dag_id)
+
+
+def _run(dag_id: str, feed_date: str, conf: dict | None = None):
+    day = date.fromisoformat(feed_date)
+    return _dag(dag_id).test(logical_date=datetime(day.year, day.month, day.day, tzinfo=timezone.utc), run_conf=conf)
+
+
+def _app_client(world):
+    """A plain boto3 client, as the retailer app would build it: nothing from our package."""
+    return boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id="app", aws_secret_access_key="app",
+                        region_name="us-east-1")
+
+
+def test_pipeline_publishes_what_the_retailer_app_reads(world, warehouse, s3, airflow_db):
+    write_day(s3, WorldSpec(bad_row_rate=0.01, missing_feeds=1), date.fromisoformat(FEED_DATE))
+
+    run = _run("top_items_pipeline", FEED_DATE)
+
+    assert run.state == "success"
+    app = _app_client(world)
+    latest = json.loads(app.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
+    assert latest["feed_date"] == FEED_DATE
+    manifest = json.loads(app.get_object(Bucket="retailer-app", Key=latest["manifest"])["Body"].read())
+    assert manifest["feed_date"] == FEED_DATE and manifest["run_id"] == latest["run_id"]
+    assert manifest["schema_version"] == 1
+    prefix = latest["manifest"].rsplit("/", 1)[0] + "/"
+    assert app.head_object(Bucket="retailer-app", Key=prefix + "_SUCCESS")
+    records = []
+    for part in manifest["files"]:
+        body = app.get_object(Bucket="retailer-app", Key=part["key"])["Body"].read()
+        import hashlib
+
+        assert hashlib.sha256(body).hexdigest() == part["sha256"]
+        lines = body.decode().splitlines()
+        assert len(lines) == part["row_count"]
+        records += [json.loads(line) for line in lines]
+    assert len(records) == manifest["row_count"] == 39  # 40 stores, one feed missing
+    expected = warehouse.execute(
+        "select store_id, sku_id, store_rank from marts.store_missing_top_items where feed_date = %s "
+        "order by store_id, store_rank", (FEED_DATE,)).fetchall()
+    published = [(r["store_id"], item["sku_id"], item["rank"]) for r in records for item in r["items"]]
+    assert sorted(published) == sorted(expected)
+    assert all(r["feed_date"] == FEED_DATE for r in records)
