@@ -19,12 +19,47 @@ class Consumer:
     connection: str
     owner: str
     key: tuple[str, ...]
+    # How the sync engine pushes the export (see the header of consumers.yml).
+    mode: str = "mirror"  # mirror | upsert | snapshot
+    object: str | None = None  # destination object (Top_Item__c, companies)
+    external_id: str | None = None  # destination field that holds the key
+    mapping: tuple[tuple[str, str | None], ...] = ()  # export column -> destination field (None: not sent)
+    stamp_fields: tuple[str, ...] = ()  # sent, but not part of the row hash
+    batch_size: int = 100
+    bulk_threshold: int | None = None
+    bulk_batch_size: int | None = None
+    max_rejected_rows: int = 0
+    max_rejected_ratio: float | None = None
+    timeout_seconds: float = 30.0
+    retry_attempts: int = 6
+    retry_base_seconds: float = 0.25
+    retry_max_seconds: float = 30.0
+
+    @property
+    def field_map(self) -> dict[str, str | None]:
+        return dict(self.mapping)
+
+
+MODES = ("mirror", "upsert", "snapshot")
+
+
+def _consumer(name: str, spec: dict) -> Consumer:
+    spec = dict(spec)
+    spec["key"] = tuple(spec.pop("key"))
+    spec["mapping"] = tuple((spec.get("mapping") or {}).items())
+    spec["stamp_fields"] = tuple(spec.get("stamp_fields") or ())
+    unknown = set(spec) - set(Consumer.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")
+    if spec.get("mode", "mirror") not in MODES:
+        raise ValueError(f"consumers.yml: {name}.mode must be one of {MODES}")
+    return Consumer(name=name, **spec)
 
 
 @lru_cache(maxsize=1)
 def consumers() -> dict[str, Consumer]:
     declared = yaml.safe_load((CONTRACTS_DIR / "consumers.yml").read_text())["consumers"]
-    return {name: Consumer(name=name, key=tuple(spec.pop("key")), **spec) for name, spec in declared.items()}
+    return {name: _consumer(name, spec) for name, spec in declared.items()}
 
 
 def consumer(name: str) -> Consumer:

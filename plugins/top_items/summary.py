@@ -34,6 +34,10 @@ def gather(conn, feed_date: str) -> dict[str, Any]:
     summary["stores_without_feed"] = [r["store_id"] for r in _rows(conn, """
         select store_id from marts.fct_store_feed_coverage where feed_date = %s and not has_valid_feed
         order by store_id""", (feed_date,))] if _exists(conn, "marts.fct_store_feed_coverage") else []
+    summary["exclusions"] = _rows(conn, """
+        select coalesce(excluded_because, 'eligible') as rule, count(*) as candidates
+        from marts.fct_store_top_item_candidates where feed_date = %s
+        group by 1 order by 2 desc""", (feed_date,)) if _exists(conn, "marts.fct_store_top_item_candidates") else []
     summary["syncs"] = _rows(conn, """
         select distinct on (consumer) consumer, destination, outcome, records_pushed, api_calls,
                planned_adds, planned_changes, planned_removes, failed_adds + failed_changes + failed_removes as failed,
@@ -70,6 +74,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     out.append("Models:")
     for row in summary["models"]:
         out.append(f"  {row['model']:<40} {row['materialized']:<12} {row['row_count']:>8} rows  {row['duration_s']}s")
+    if summary["exclusions"]:
+        out.append("  market top-list candidates per store, by the rule that excludes them: "
+                   + ", ".join(f"{r['rule']} {r['candidates']}" for r in summary["exclusions"]))
     out.append("")
     out.append("Consumers:")
     for row in summary["syncs"]:

@@ -56,3 +56,39 @@ create table if not exists ops.sync_runs (
     finished_at        timestamptz
 );
 create index if not exists sync_runs_consumer on ops.sync_runs (consumer, feed_date);
+
+-- Reverse ETL (plugins/top_items/activation): what each destination holds, per consumer and key.
+-- row_hash is the hash of the mapped payload the destination last confirmed (null: never confirmed);
+-- status 'failed' rows are retried by every later run until they succeed.
+create table if not exists ops.sync_state (
+    consumer        text not null,
+    record_key      text not null,
+    row_hash        text,
+    destination_id  text,
+    status          text not null check (status in ('synced', 'failed')),
+    failures        integer not null default 0,
+    last_operation  text check (last_operation in ('add', 'change', 'remove')),
+    last_error      text,
+    feed_date       date,
+    sync_run_id     bigint,
+    updated_at      timestamptz not null default now(),
+    primary key (consumer, record_key)
+);
+create index if not exists sync_state_failed on ops.sync_state (consumer) where status = 'failed';
+
+create table if not exists ops.sync_errors (
+    sync_error_id  bigserial primary key,
+    sync_run_id    bigint,
+    run_id         text,
+    consumer       text not null,
+    destination    text not null,
+    feed_date      date not null,
+    record_key     text not null,
+    operation      text not null check (operation in ('add', 'change', 'remove')),
+    error_code     text,
+    message        text,
+    created_at     timestamptz not null default now()
+);
+create index if not exists sync_errors_consumer on ops.sync_errors (consumer, feed_date);
+alter table ops.sync_runs add column if not exists duration_s numeric(10, 3);
+alter table ops.sync_runs add column if not exists rejected_rows integer not null default 0;

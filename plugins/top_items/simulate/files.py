@@ -73,14 +73,20 @@ def feed_rows(catalog: Catalog, store: Store, feed_date: date) -> list[tuple]:
         quantity = 0 if r.random() < 0.1 else r.randint(1, 48)
         reported_at = f"{feed_date.isoformat()}T0{r.randint(5, 7)}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}{store.utc_offset}"
         rows.append((store.store_id, sku.sku_id, str(quantity), reported_at))
-    return [_maybe_break(row, r, catalog.spec.bad_row_rate) for row in rows]
+    written, last_valid = [], None
+    for row in rows:
+        written.append(_maybe_break(row, r, catalog.spec.bad_row_rate, last_valid))
+        last_valid = row if written[-1] == row else last_valid
+    return written
 
 
-def _maybe_break(row: tuple, r, rate: float) -> tuple:
+def _maybe_break(row: tuple, r, rate: float, last_valid: tuple | None) -> tuple:
     if rate == 0 or r.random() >= rate:
         return row
     store_id, sku_id, quantity, reported_at = row
     kind = r.choice(BAD_ROW_KINDS)
+    if kind == "duplicate_key" and last_valid is None:
+        kind = "negative_quantity"  # nothing valid yet whose key could be repeated
     return {
         "negative_quantity": (store_id, sku_id, f"-{quantity}", reported_at),
         "non_integer_quantity": (store_id, sku_id, f"{quantity}.5", reported_at),
@@ -88,7 +94,7 @@ def _maybe_break(row: tuple, r, rate: float) -> tuple:
         "bad_timestamp": (store_id, sku_id, quantity, "yesterday morning"),
         "wrong_column_count": (store_id, sku_id, quantity),
         "unknown_store": ("S9999", sku_id, quantity, reported_at),
-        "duplicate_key": (store_id, "K00001", quantity, reported_at),
+        "duplicate_key": (store_id, last_valid[1] if last_valid else sku_id, quantity, reported_at),
     }[kind]
 
 

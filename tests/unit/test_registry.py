@@ -1,0 +1,39 @@
+"""The consumer registry and impact analysis: "who breaks if this table changes?"."""
+
+from __future__ import annotations
+
+import pytest
+
+from top_items.registry import consumer, consumers, impact
+from top_items.transform.models import discover
+
+EXPORT_OF = {"retailer_app": "exports.exp_top_items_retailer_app",
+             "salesforce": "exports.exp_top_items_salesforce",
+             "crm": "exports.exp_top_items_crm"}
+
+
+def test_every_consumer_reads_its_own_existing_export():
+    models = {model.qualified_name for model in discover()}
+    assert {name: c.export for name, c in consumers().items()} == EXPORT_OF
+    assert set(EXPORT_OF.values()) <= models
+
+
+def test_an_unknown_consumer_is_named_in_the_error():
+    with pytest.raises(KeyError, match="looker"):
+        consumer("looker")
+
+
+def test_a_change_to_the_raw_feed_reaches_the_core_model_and_every_consumer():
+    reached = impact("raw.inventory_feed")
+    assert "marts.store_missing_top_items" in reached["models"]
+    assert set(EXPORT_OF.values()) <= set(reached["models"])
+    assert sorted(reached["consumers"]) == sorted(EXPORT_OF)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_OF))
+def test_a_change_to_one_export_reaches_only_its_consumer(name):
+    assert impact(EXPORT_OF[name]) == {"models": [], "consumers": [name]}
+
+
+def test_a_table_nothing_reads_reaches_nobody():
+    assert impact("raw.nothing_reads_this") == {"models": [], "consumers": []}
