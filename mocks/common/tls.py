@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import ssl
 from pathlib import Path
 
@@ -13,6 +14,13 @@ CA_KEY = "ca.key"
 SERVER_CERT = "server.pem"
 SERVER_KEY = "server.key"
 HOSTNAMES = ("127.0.0.1", "localhost", "::1")
+# In docker compose clients reach the mock by its service name; the certificate must name it too.
+EXTRA_HOSTNAMES_ENV = "MOCK_TLS_EXTRA_HOSTNAMES"
+
+
+def hostnames() -> tuple[str, ...]:
+    extra = [name.strip() for name in os.environ.get(EXTRA_HOSTNAMES_ENV, "").split(",") if name.strip()]
+    return (*HOSTNAMES, *extra)
 
 
 def ensure_certs(state_dir: Path) -> tuple[Path, Path, Path]:
@@ -30,7 +38,7 @@ def ensure_certs(state_dir: Path) -> tuple[Path, Path, Path]:
             _write(ca_key, ca.private_key_pem.bytes(), private=True)
             _write(ca_path, ca.cert_pem.bytes())
         if not (cert_path.exists() and key_path.exists()):
-            cert = ca.issue_cert(*HOSTNAMES)
+            cert = ca.issue_cert(*hostnames())
             _write(key_path, cert.private_key_pem.bytes(), private=True)
             _write(cert_path, b"".join(blob.bytes() for blob in cert.cert_chain_pems))
     return ca_path, cert_path, key_path

@@ -22,6 +22,12 @@ ENV_FILE = settings.REPO_ROOT / ".world.env"
 def _world(args) -> int:
     from top_items.world import stack
 
+    if args.action == "compose-env":
+        world = stack.compose_world()
+        env = {k: v for k, v in world.environment().items() if k.startswith(("AIRFLOW_CONN_", "AWS_"))}
+        stack.write_env_file(world, Path(args.out), env)
+        print(f"wrote the compose world's connections to {args.out}")
+        return 0
     if args.action == "up":
         world = stack.up(WORLD_DIR, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None)
         stack.write_env_file(world, ENV_FILE)
@@ -45,6 +51,27 @@ def _simulate(args) -> int:
     written = write_day(s3_client(), spec, date.fromisoformat(args.date))
     print(f"simulated {written.feed_date}: {written.feed_files} feed files, {written.files - written.feed_files} "
           f"reference snapshots, {written.bytes / 1e6:.1f} MB -> s3://{settings.LANDING_BUCKET}/")
+    return 0
+
+
+def _buckets(args) -> int:
+    from top_items.connections import s3_client
+    from top_items.world.stack import BUCKETS, create_buckets
+
+    create_buckets(s3_client())
+    print(f"buckets ready: {', '.join(BUCKETS)}")
+    return 0
+
+
+def _database(args) -> int:
+    """Create a database beside the warehouse's (docker compose keeps Airflow's metadata there)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from top_items.world.warehouse import ensure_database, normalize_uri
+
+    parts = urlsplit(normalize_uri(os.environ["AIRFLOW_CONN_WAREHOUSE"]))
+    ensure_database(urlunsplit(parts._replace(path="/postgres")), args.name)
+    print(f"database {args.name} ready")
     return 0
 
 
@@ -97,7 +124,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     world = sub.add_parser("world", help="start or stop the simulated world (warehouse, S3, mocks)")
-    world.add_argument("action", choices=["up", "down"])
+    world.add_argument("action", choices=["up", "down", "compose-env"])
+    world.add_argument("--out", default="/state/world.env", help="compose-env: where to write the env file")
     world.add_argument("--warehouse-uri", help="use this Postgres instead of the embedded one (or set WAREHOUSE_URI)")
     world.set_defaults(func=_world)
 
@@ -111,6 +139,13 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--bad-row-rate", type=float, default=0.0, help="share of feed rows broken on purpose")
     sim.add_argument("--missing-feeds", type=int, default=0, help="stores whose feed does not arrive")
     sim.set_defaults(func=_simulate)
+
+    buckets = sub.add_parser("buckets", help="create the landing and retailer-app buckets if missing")
+    buckets.set_defaults(func=_buckets)
+
+    database = sub.add_parser("database", help="create a database on the warehouse's server if missing")
+    database.add_argument("name")
+    database.set_defaults(func=_database)
 
     summary = sub.add_parser("summary", help="print the run summary of a feed date")
     summary.add_argument("--date", required=True)

@@ -4,6 +4,10 @@ A run folder per attempt holds JSON Lines parts and ``manifest.json``; ``_SUCCES
 ``IfNoneMatch="*"``, then ``latest.json`` moves with ``IfMatch`` so two writers cannot both win. The app
 only follows ``latest.json``, so a half-written run is never visible, and a backfill of an older day
 never moves the pointer backwards.
+
+The S3 handoff is a *snapshot* destination of the sync engine (engine.py): it always receives the full export,
+while the engine still plans adds/changes/removes against the last publication and records them in
+ops.sync_runs (the volume guard reads them) and ops.sync_state.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from tempfile import SpooledTemporaryFile
 
 from botocore.exceptions import ClientError
 
 from top_items import settings
-from top_items.activation import runs
-from top_items.activation.exports import export_rows
+from top_items.activation.base import Destination, SyncError
+from top_items.activation.plan import map_row
 from top_items.registry import consumer
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ LATEST_KEY = f"{settings.RETAILER_APP_PREFIX}/latest.json"
 MOVE_ATTEMPTS = 5
 
 
-class EmptyExportError(Exception):
+class EmptyExportError(SyncError):
     pass
 
 
@@ -59,28 +63,51 @@ def run_folder_id(run_label: str, now: datetime | None = None) -> str:
 
 
 def publish(conn, s3, feed_date: str, *, run_label: str, bucket: str = settings.RETAILER_APP_BUCKET,
-            part_rows: int = 50_000) -> Publication:
-    with runs.recorded(conn, CONSUMER, "s3", feed_date, run_label) as run:
-        pub = _publish(conn, s3, feed_date, run_label, bucket, part_rows)
-        run.counts.update(records_pushed=pub.row_count, api_calls=pub.api_calls)
-        run.location = f"s3://{bucket}/{pub.prefix}"
-    return pub
+            part_rows: int = 50_000, dry_run: bool = False) -> Publication | None:
+    """Publish the day's export through the sync engine (one ops.sync_runs row, plan recorded)."""
+    from top_items.activation import engine
+
+    destination = RetailerAppDestination(s3, feed_date, run_label, bucket=bucket, part_rows=part_rows)
+    engine.run(conn, consumer(CONSUMER), destination, feed_date, run_id=run_label, dry_run=dry_run)
+    return destination.publication
 
 
-def _publish(conn, s3, feed_date: str, run_label: str, bucket: str, part_rows: int) -> Publication:
+class RetailerAppDestination(Destination):
+    name = "s3"
+    snapshot = True
+
+    def __init__(self, s3, feed_date: str, run_label: str, *, bucket: str = settings.RETAILER_APP_BUCKET,
+                 part_rows: int = 50_000):
+        self.s3, self.feed_date, self.run_label = s3, feed_date, run_label
+        self.bucket, self.part_rows = bucket, part_rows
+        self.publication: Publication | None = None
+
+    @property
+    def api_calls(self) -> int:
+        return self.publication.api_calls if self.publication else 0
+
+    def publish(self, conn, rows, plan) -> int:
+        self.publication = Publication(self.feed_date, "", "")
+        _publish(self.s3, self.feed_date, self.run_label, self.bucket, self.part_rows, rows, self.publication)
+        self.location = f"s3://{self.bucket}/{self.publication.prefix}"
+        return self.publication.row_count
+
+
+def _publish(s3, feed_date: str, run_label: str, bucket: str, part_rows: int, rows, pub: Publication) -> None:
     run_id = run_folder_id(run_label)
-    pub = Publication(feed_date, run_id, f"{settings.RETAILER_APP_PREFIX}/feed_date={feed_date}/run={run_id}/")
+    pub.run_id, pub.prefix = run_id, f"{settings.RETAILER_APP_PREFIX}/feed_date={feed_date}/run={run_id}/"
     started = time.monotonic()
     part = _Part(len(pub.files))
-    for row in export_rows(conn, consumer(CONSUMER), feed_date):
-        part.write({"store_id": row["store_id"], "feed_date": _iso(row["feed_date"]), "items": row["items"]})
+    spec = consumer(CONSUMER)
+    for row in rows:
+        part.write(map_row(spec, row))
         if part.rows >= part_rows:
             _upload(s3, bucket, pub, part)
             part = _Part(len(pub.files))
     if part.rows:
         _upload(s3, bucket, pub, part)
     if pub.row_count == 0:
-        raise EmptyExportError(f"{consumer(CONSUMER).export} has no rows for {feed_date}: nothing published, "
+        raise EmptyExportError(f"{spec.export} has no rows for {feed_date}: nothing published, "
                                f"{LATEST_KEY} unchanged")
     manifest = {"feed_date": feed_date, "run_id": run_id, "schema_version": SCHEMA_VERSION,
                 "row_count": pub.row_count, "files": pub.files, "airflow_run_id": run_label,
@@ -91,11 +118,6 @@ def _publish(conn, s3, feed_date: str, run_label: str, bucket: str, part_rows: i
     log.info("published %d stores in %d part(s) to s3://%s/%s in %.1fs; latest.json %s", pub.row_count,
              len(pub.files), bucket, pub.prefix, time.monotonic() - started,
              "moved" if pub.latest_moved else f"stays at {pub.latest_feed_date} (newer than {feed_date})")
-    return pub
-
-
-def _iso(value) -> str:
-    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 class _Part:

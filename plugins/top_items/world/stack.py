@@ -137,10 +137,32 @@ def _start_mocks(world: World) -> None:
 def _create_buckets(world: World) -> None:
     import boto3
 
-    s3 = boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
-                      aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
+    create_buckets(boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
+                                aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION))
+
+
+def create_buckets(s3) -> None:
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     for bucket in BUCKETS:
-        s3.create_bucket(Bucket=bucket)
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket)
+
+
+def compose_world(state_dir: str = "/state") -> World:
+    """The world as docker compose wires it: every service reached by its service name."""
+    from types import SimpleNamespace
+
+    from top_items.world.mock_connections import airflow_connection
+
+    mocks = {
+        settings.SALESFORCE_CONN_ID: SimpleNamespace(name="salesforce", url="https://salesforce:8443",
+                                                     ca_path=f"{state_dir}/salesforce/ca.pem"),
+        settings.CRM_CONN_ID: SimpleNamespace(name="crm", url="http://crm:8080", ca_path=None),
+        settings.PAGER_CONN_ID: SimpleNamespace(name="pager", url="http://pager:8080", ca_path=None),
+    }
+    return World(world_dir=state_dir, warehouse_uri="postgresql://postgres:postgres@postgres:5432/warehouse",
+                 embedded_warehouse=False, s3_endpoint="http://moto:5000",
+                 services={conn_id: airflow_connection(mock) for conn_id, mock in mocks.items()})
 
 
 def down(world_dir: Path) -> None:
@@ -155,7 +177,7 @@ def down(world_dir: Path) -> None:
     state_file(world_dir).unlink(missing_ok=True)
 
 
-def write_env_file(world: World, path: Path) -> None:
+def write_env_file(world: World, path: Path, environment: dict[str, str] | None = None) -> None:
     lines = ["# Written by `make up`: `source` this file to talk to the simulated world."]
-    lines += [f"export {key}={shlex.quote(value)}" for key, value in world.environment().items()]
+    lines += [f"export {key}={shlex.quote(value)}" for key, value in (environment or world.environment()).items()]
     path.write_text("\n".join(lines) + "\n")
