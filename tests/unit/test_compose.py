@@ -22,7 +22,8 @@ def commands_of(argv: list[str]) -> list[list[str]]:
         script = REPO / argv[1]
         assert script.exists(), f"{argv[1]} is not in the repo"
         lines = [line.strip() for line in script.read_text().splitlines()]
-        inner = [shlex.split(line) for line in lines if line and not line.startswith(("#", "set "))]
+        # `exec "$@"` runs the service's own arguments, checked below
+        inner = [shlex.split(line) for line in lines if line and not line.startswith(("#", "set ", 'exec "$@"'))]
         return inner + ([argv[2:]] if len(argv) > 2 else [])
     return [argv]
 
