@@ -19,12 +19,13 @@ log = logging.getLogger(__name__)
 # One text field per line: a delimiter and quote that never occur in a feed, so COPY cannot reject a
 # line for its shape; the column count is checked in SQL and a bad line is quarantined, not lost.
 COPY_LINES = "copy feed_landing (line) from stdin (format csv, delimiter e'\\x01', quote e'\\x02')"
-LANDING_TABLE = """
+LANDING_TABLES = """
 create temp table feed_landing (
     source_file text not null default current_setting('top_items.source_file'),
     seq         bigint generated always as identity,
     line        text
-) on commit drop
+) on commit drop;
+create temp table feed_files (source_file text primary key, header_seq bigint not null) on commit drop
 """
 
 
@@ -91,7 +92,8 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
                                f"day {feed_date} is left as it was")
     result = FeedLoadResult(feed_date)
     with conn.transaction():
-        conn.execute(LANDING_TABLE)
+        for statement in LANDING_TABLES.split(";"):
+            conn.execute(statement)
         for number, obj in enumerate(prefetched(s3, bucket, keys, depth=fetch_ahead), start=1):
             try:
                 result.files.append(_land(conn, obj))
@@ -123,6 +125,9 @@ def _land(conn, obj: FetchedObject) -> FileLoad:
     try:
         with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
             conn.execute("select set_config('top_items.source_file', %s, true)", (obj.key,))
+            # One sequence value stands for the header line, so a row's line number is seq - header_seq + 1.
+            conn.execute("insert into feed_files select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq'))",
+                         (obj.key,))
             with conn.cursor().copy(COPY_LINES) as copy:
                 for chunk in obj.chunks():
                     copy.write(chunk)

@@ -104,6 +104,7 @@ def _replace(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot
     conn.execute(sql.SQL("delete from raw.{}").format(sql.Identifier(table)))
     cur = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) select {}, %s, %s from reference_landing")
                        .format(sql.Identifier(table), target, casts), (snapshot_date, key))
+    conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(table)))
     return cur.rowcount
 
 

@@ -9,3 +9,4 @@ def ensure_schemas(conn) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtext('top_items.schema'))")
         sqlfiles.run(conn, "raw/schema.sql")
         sqlfiles.run(conn, "ops/schema.sql")
+        sqlfiles.run(conn, "ops/quality.sql")
