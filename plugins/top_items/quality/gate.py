@@ -1,0 +1,204 @@
+"""Gates: verify every contract of a gate for a feed date, record every check, and say whether to go on.
+
+``run_gate(conn, gate, feed_date, run_id=...)`` returns a :class:`GateResult`; the task calls
+``raise_for_failures()``, whose :class:`GateFailedError` message is the pager alert. A check fails the gate
+when Soda reports it failed at fail level, could not evaluate it, or logged errors (a missing table, a broken
+query); warn-level breaches are recorded and reported but let the run go on. On the first day, comparisons with
+the previous good day have nothing to compare with and are recorded as ``no_history`` (they pass, and say so).
+The day's metrics become history only when the whole gate passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from top_items.quality import contracts, history, soda
+from top_items.quality.outcomes import (
+    ERROR,
+    FAIL,
+    NO_HISTORY,
+    NOT_EVALUATED,
+    PASS,
+    WARN,
+    CheckRecord,
+    check_level,
+    failure_message,
+    history_metric,
+    map_outcome,
+    threshold_text,
+)
+from top_items.settings import CONTRACTS_DIR
+
+log = logging.getLogger(__name__)
+
+
+class GateFailedError(Exception):
+    """A gate found data it cannot let through; ``str()`` names every failing check (the pager text)."""
+
+    def __init__(self, result: GateResult):
+        self.result = result
+        super().__init__(failure_message(result.gate, result.feed_date, result.failed))
+
+
+@dataclass
+class GateResult:
+    gate: str
+    feed_date: str
+    run_id: str
+    checks: list[CheckRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    metrics_recorded: int = 0
+
+    @property
+    def failed(self) -> list[CheckRecord]:
+        return [c for c in self.checks if c.failing]
+
+    @property
+    def warned(self) -> list[CheckRecord]:
+        return [c for c in self.checks if c.outcome == WARN]
+
+    @property
+    def passed(self) -> list[CheckRecord]:
+        """Checks that did not stop the gate: pass, and no_history (the first day, reported as such)."""
+        return [c for c in self.checks if c.outcome in (PASS, NO_HISTORY)]
+
+    @property
+    def no_history(self) -> list[CheckRecord]:
+        return [c for c in self.checks if c.outcome == NO_HISTORY]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def raise_for_failures(self) -> GateResult:
+        if self.failed:
+            raise GateFailedError(self)
+        return self
+
+    def summary(self) -> str:
+        counts = {o: sum(c.outcome == o for c in self.checks) for o in (PASS, WARN, FAIL, NOT_EVALUATED, ERROR,
+                                                                         NO_HISTORY)}
+        text = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+        return f"gate {self.gate} {self.feed_date}: {'passed' if self.ok else 'FAILED'} ({text}) in {self.seconds:.2f}s"
+
+
+def run_gate(conn, gate: str, feed_date: str, *, run_id: str, data_source=None,
+             contracts_dir: Path = CONTRACTS_DIR) -> GateResult:
+    """Verify the gate's contracts for ``feed_date`` and record every check in ops.dq_results.
+
+    ``conn``: an autocommit psycopg connection to the warehouse (reads history, writes ops tables).
+    ``data_source``: a Soda data source; by default one built from the Airflow ``warehouse`` connection.
+    Raises :class:`contracts.UnknownGateError` for an unknown gate and lets connection errors propagate
+    (the task's retries handle those); data problems never raise here: see ``raise_for_failures()``.
+    """
+    started = time.monotonic()
+    feed_date = date.fromisoformat(str(feed_date)).isoformat()
+    datasets = contracts.datasets_for_gate(gate)
+    result = GateResult(gate=gate, feed_date=feed_date, run_id=run_id)
+    own_data_source = data_source is None
+    data_source = data_source if data_source is not None else soda.data_source_from_airflow()
+    opened = not data_source.has_open_connection()
+    if opened:
+        data_source.open_connection()
+    try:
+        variables = _variables(feed_date, soda.database_name(data_source))
+        for dataset in datasets:
+            result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir)
+    finally:
+        if opened or own_data_source:
+            data_source.close_connection()
+    with conn.transaction():
+        _record_results(conn, result)
+        if result.ok:
+            result.metrics_recorded = history.record(conn, datasets, feed_date, run_id)
+    result.seconds = time.monotonic() - started
+    log.info("%s", result.summary())
+    for check in result.checks:
+        if check.outcome != PASS:
+            log.info("  %s %s: %s measured %s threshold %s %s", check.outcome, check.dataset, check.check_name,
+                     check.measured_value, check.threshold, check.detail or "")
+    return result
+
+
+def _variables(feed_date: str, database: str) -> dict[str, str]:
+    """What the contracts may use: the run's date, the database, and the business-rule parameters."""
+    from top_items.transform.models import variables as rule_variables
+
+    values = {name: str(value) for name, value in rule_variables().items()}
+    values.update(feed_date=feed_date, database=database)
+    return values
+
+
+def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir) -> list[CheckRecord]:
+    path = contracts.contract_path(dataset, contracts_dir)
+
+    def contract_error(detail: str) -> CheckRecord:
+        return CheckRecord(gate=gate, dataset=dataset, check_name="contract verification", level="fail",
+                           outcome=ERROR, check_path=str(path.relative_to(contracts_dir.parent))
+                           if path.is_relative_to(contracts_dir.parent) else str(path), detail=detail)
+
+    if not path.exists():
+        return [contract_error(f"no contract file {path}")]
+    problems = contracts.validate(path, declared_variables=set(variables))
+    if problems:
+        return [contract_error("contract does not validate: " + "; ".join(problems))]
+    declared = contracts.declared_variables(path)
+    verification = soda.verify(data_source, path, {name: variables[name] for name in declared})
+    errored = bool(verification.errors)
+    records = []
+    for check_result in verification.check_results:
+        check = check_result.check
+        level = check_level(check.threshold, check.warn_threshold)
+        metric = history_metric(check.qualifier)
+        measured = _number(check_result.threshold_value)
+        without_baseline = (metric is not None and measured is None and not errored
+                            and history.previous_good_value(conn, dataset, metric, feed_date) is None)
+        outcome = map_outcome(check_result.outcome.name, level=level, contract_errored=errored,
+                              history_without_baseline=without_baseline)
+        detail = None
+        if outcome == NO_HISTORY:
+            detail = (f"first day: no good day before {feed_date} in ops.dq_metrics for {dataset} {metric}; "
+                      "today's value becomes the baseline if this gate passes")
+        elif outcome == ERROR:
+            detail = verification.errors[0]
+        elif outcome != PASS:
+            detail = _diagnostics(check_result)
+        name = check.name or check.type
+        records.append(CheckRecord(
+            gate=gate, dataset=dataset, check_name=f"{check.column_name}: {name}" if check.column_name else name,
+            level=level, outcome=outcome, measured_value=measured,
+            threshold=threshold_text(check.threshold, check.warn_threshold), check_path=check.relative_path,
+            detail=detail))
+    if errored:
+        records.append(contract_error("; ".join(verification.errors)))
+    if not records:
+        records.append(contract_error("the contract produced no check results"))
+    return records
+
+
+def _number(value) -> float | None:
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _diagnostics(check_result) -> str | None:
+    try:
+        text = check_result.log_table_row_diagnostics(verbose=False)
+    except Exception:  # noqa: BLE001  diagnostics are a courtesy; never let them hide the outcome
+        text = str(check_result.diagnostic_metric_values or "")
+    return " ".join(text.split()) or None
+
+
+def _record_results(conn, result: GateResult) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into ops.dq_results (run_id, gate, dataset, check_name, check_path, level, outcome, "
+            "measured_value, threshold, detail, feed_date) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(result.run_id, c.gate, c.dataset, c.check_name, c.check_path, c.level, c.outcome, c.measured_value,
+              c.threshold, c.detail, result.feed_date) for c in result.checks])
