@@ -18,5 +18,11 @@ LANDING_REFERENCE = Asset(name="landing.reference_snapshots",
                           uri=f"s3://{settings.LANDING_BUCKET}/{settings.REFERENCE_PREFIX}/", group="landing")
 RAW_REFERENCE = [table(f"raw.{name}") for name in settings.REFERENCE_TABLES]
 RAW_FEED = [table("raw.inventory_feed"), table("raw.feed_quarantine")]
-RETAILER_APP = Asset(name="consumer.retailer_app",
+
+
+def consumer(name: str) -> Asset:
+    """What a consumer receives; the retailer app's handoff is an S3 prefix, the others are API objects."""
+    if name == "retailer_app":
+        return Asset(name="consumer.retailer_app",
                      uri=f"s3://{settings.RETAILER_APP_BUCKET}/{settings.RETAILER_APP_PREFIX}/", group="consumers")
+    return Asset(name=f"consumer.{name}", uri=f"consumer://{name}", group="consumers")

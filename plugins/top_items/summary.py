@@ -17,7 +17,7 @@ def _exists(conn, relation: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
 
 
-def gather(conn, feed_date: str) -> dict[str, Any]:
+def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
     summary: dict[str, Any] = {"feed_date": feed_date}
     # The newest load of each file for the day: earlier attempts stay in ops.load_audit as history.
     summary["loads"] = _rows(conn, """
@@ -38,6 +38,23 @@ def gather(conn, feed_date: str) -> dict[str, Any]:
         select coalesce(excluded_because, 'eligible') as rule, count(*) as candidates
         from marts.fct_store_top_item_candidates where feed_date = %s
         group by 1 order by 2 desc""", (feed_date,)) if _exists(conn, "marts.fct_store_top_item_candidates") else []
+    # The newest run of each gate for the day (or this run's), and its checks that did not simply pass.
+    summary["gates"] = _rows(conn, """
+        with latest as (
+            select distinct on (gate) gate, run_id, recorded_at from ops.dq_results
+            where feed_date = %s and (%s::text is null or run_id = %s)
+            order by gate, recorded_at desc
+        )
+        select r.gate, count(*) filter (where r.outcome = 'pass') as passed,
+               count(*) filter (where r.outcome in ('fail', 'not_evaluated', 'error')) as failed,
+               count(*) filter (where r.outcome = 'warn') as warned,
+               count(*) filter (where r.outcome = 'no_history') as no_history,
+               string_agg(case when r.outcome <> 'pass' then r.outcome || ': ' || r.dataset || ' ' || r.check_name
+                          || coalesce(' = ' || r.measured_value, '') || coalesce(' (threshold ' || r.threshold || ')', '')
+                          end, '; ' order by r.outcome, r.dataset) as notes
+        from ops.dq_results as r inner join latest using (gate, run_id)
+        group by r.gate order by r.gate""", (feed_date, run_id, run_id)) \
+        if _exists(conn, "ops.dq_results") else []
     summary["syncs"] = _rows(conn, """
         select distinct on (consumer) consumer, destination, outcome, records_pushed, api_calls,
                planned_adds, planned_changes, planned_removes, failed_adds + failed_changes + failed_removes as failed,
@@ -77,6 +94,15 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["exclusions"]:
         out.append("  market top-list candidates per store, by the rule that excludes them: "
                    + ", ".join(f"{r['rule']} {r['candidates']}" for r in summary["exclusions"]))
+    out.append("")
+    out.append("Quality gates (Soda contracts, include/contracts/):")
+    for row in summary["gates"]:
+        out.append(f"  {row['gate']:<22} {row['passed']:>3} passed, {row['warned']} warned, {row['failed']} failed"
+                   + (f", {row['no_history']} without history yet" if row["no_history"] else ""))
+        if row["notes"]:
+            out += [f"  {'':<22} {note}" for note in row["notes"].split("; ")]
+    if not summary["gates"]:
+        out.append("  no gate has run for this day")
     out.append("")
     out.append("Consumers:")
     for row in summary["syncs"]:

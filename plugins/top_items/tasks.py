@@ -69,22 +69,50 @@ def build_model(model_name: str, feed_date: str, run_id: str) -> int:
         return build(conn, by_name(model_name), feed_date, run_id=run_id).row_count
 
 
-def publish_retailer_app(feed_date: str, run_id: str) -> dict:
-    from top_items.activation.retailer_app import EmptyExportError, publish
+def quality_gate(gate: str, feed_date: str, run_id: str) -> dict:
+    """Verify a gate's Soda contracts; fail (no retry) when a fail-level check fails, naming each one."""
+    from top_items.quality import GateFailedError, run_gate
+
+    with warehouse_connection() as conn:
+        result = run_gate(conn, gate, feed_date, run_id=run_id)
+    for line in result.summary().splitlines():
+        log.info("%s", line)
+    try:
+        result.raise_for_failures()
+    except GateFailedError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return {"passed": len(result.passed), "warned": len(result.warned), "no_history": len(result.no_history)}
+
+
+def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: bool = False) -> dict:
+    """Plan, push and record one consumer's export (the one sync engine for S3, Salesforce and the CRM).
+
+    A destination that is down raises as is, so the task's retries apply; rejected records beyond the
+    consumer's threshold, bad credentials or an empty export fail at once, naming the cause.
+    """
+    from top_items.activation.sync import DestinationUnavailable, SyncError, sync_consumer
 
     with warehouse_connection() as conn:
         try:
-            pub = publish(conn, s3_client(), feed_date, run_label=run_id)
-        except EmptyExportError as exc:
+            result = sync_consumer(conn, consumer, feed_date, run_id=run_id, dry_run=dry_run)
+        except DestinationUnavailable:
+            raise
+        except SyncError as exc:
             raise AirflowFailException(str(exc)) from exc
-    return {"records": pub.row_count, "prefix": pub.prefix, "latest_moved": pub.latest_moved}
+    return {"outcome": result.outcome, "planned": result.planned, "succeeded": result.succeeded,
+            "failed": result.failed, "records_pushed": result.records_pushed, "api_calls": result.api_calls,
+            "location": result.location}
 
 
-def run_summary(feed_date: str) -> str:
+def run_summary(feed_date: str, run_id: str, task_states: dict[str, str]) -> str:
+    """Log the summary whatever happened; then fail the run if any task did (its alert was already sent)."""
     from top_items.summary import format_summary, gather
 
     with warehouse_connection() as conn:
-        text = format_summary(gather(conn, feed_date))
+        text = format_summary(gather(conn, feed_date, run_id=run_id))
     for line in text.splitlines():
         log.info("%s", line)
+    broken = sorted(task for task, state in task_states.items() if state in ("failed", "upstream_failed"))
+    if broken:
+        raise AirflowFailException(f"run failed or was stopped at: {', '.join(broken)}")
     return text

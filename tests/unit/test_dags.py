@@ -18,6 +18,8 @@ DAGS_DIR = REPO / "dags"
 PIPELINE, SIMULATION = "top_items_pipeline", "simulate_source_systems"
 # Tasks that only compute or report; every other task writes something and must say what (its Assets).
 READ_ONLY_TASKS = {"resolve_feed_date", "run_summary"}
+GATES = {"gate_raw", "gate_marts", "gate_export_retailer_app", "gate_export_salesforce", "gate_export_crm"}
+CONSUMERS = ("retailer_app", "salesforce", "crm")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,11 @@ def pipeline(dagbag):
 
 def transform_task(model) -> str:
     return f"transform.{model.name}"
+
+
+def upstream(pipeline, task_id: str) -> set[str]:
+    """Direct upstream tasks, leaving out resolve_feed_date, which every task reads its feed date from."""
+    return pipeline.get_task(task_id).upstream_task_ids - {"resolve_feed_date"}
 
 
 def test_dags_import_without_errors(dagbag):
@@ -54,26 +61,52 @@ def test_each_model_task_waits_for_exactly_the_models_it_reads(pipeline, model):
     assert upstream == {f"transform.{dep.split('.')[1]}" for dep in model.depends_on}
 
 
-def test_staging_models_wait_for_both_loads(pipeline):
+def test_staging_models_wait_for_the_raw_gate_after_both_loads(pipeline):
     assert "load_reference_snapshots" in pipeline.get_task("ingest_inventory_feeds").upstream_task_ids
+    assert upstream(pipeline, "gate_raw") == {"ingest_inventory_feeds"}
     staging = [model for model in discover() if model.layer == "staging"]
     assert staging
     for model in staging:
-        assert "ingest_inventory_feeds" in pipeline.get_task(transform_task(model)).upstream_task_ids
+        assert "gate_raw" in pipeline.get_task(transform_task(model)).upstream_task_ids
 
 
-def test_the_retailer_app_is_published_only_after_its_export_is_built(pipeline):
-    assert "transform.exp_top_items_retailer_app" in pipeline.get_task("publish_retailer_app").upstream_task_ids
+def test_no_export_is_built_before_the_marts_gate_passes(pipeline):
+    marts = {transform_task(model) for model in discover() if model.layer == "marts"}
+    assert upstream(pipeline, "gate_marts") == marts
+    for model in discover():
+        if model.layer == "exports":
+            assert "gate_marts" in pipeline.get_task(transform_task(model)).upstream_task_ids
 
 
-def test_the_run_summary_comes_last(pipeline):
-    assert pipeline.get_task("run_summary").upstream_task_ids >= {"publish_retailer_app"}
-    assert not pipeline.get_task("run_summary").downstream_task_ids
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_each_consumer_is_pushed_only_after_its_own_export_and_gate(pipeline, consumer):
+    from top_items.registry import consumers
+
+    export_task = f"transform.{consumers()[consumer].export.split('.')[1]}"
+    assert upstream(pipeline, f"gate_export_{consumer}") == {export_task}
+    assert upstream(pipeline, f"push_{consumer}") == {f"gate_export_{consumer}"}
+    # a fan-out: no consumer's push waits for another's
+    others = {f"push_{other}" for other in CONSUMERS if other != consumer}
+    assert not pipeline.get_task(f"push_{consumer}").get_flat_relative_ids(upstream=True) & others
+
+
+def test_the_run_summary_comes_last_and_runs_whatever_happened(pipeline):
+    summary = pipeline.get_task("run_summary")
+    assert upstream(pipeline, "run_summary") == {f"push_{consumer}" for consumer in CONSUMERS}
+    assert summary.trigger_rule == "all_done"
+    assert not summary.downstream_task_ids
+
+
+def test_every_failure_pages_except_the_summary(pipeline):
+    from top_items.alerts import on_task_failure
+
+    paging = {task.task_id for task in pipeline.tasks if on_task_failure in (task.on_failure_callback or [])}
+    assert paging == set(pipeline.task_ids) - {"run_summary"}
 
 
 @pytest.mark.parametrize("dag_id", [PIPELINE, SIMULATION])
 def test_every_task_that_writes_declares_assets(dagbag, dag_id):
-    writers = [task for task in dagbag.dags[dag_id].tasks if task.task_id not in READ_ONLY_TASKS]
+    writers = [task for task in dagbag.dags[dag_id].tasks if task.task_id not in READ_ONLY_TASKS | GATES]
     assert writers
     assert [task.task_id for task in writers if not task.outlets] == []
 
