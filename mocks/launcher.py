@@ -5,8 +5,9 @@
     ...
     sf.stop()
 
-Every process started here is stopped at interpreter exit, and (unless ``watch_parent=False``)
-also exits by itself when the starting process is gone.
+By default a mock belongs to the process that started it: it is stopped at interpreter exit and exits by
+itself when that process is gone. ``watch_parent=False`` detaches it (its own session, not stopped at exit):
+``make up`` starts the world from a short-lived command, and ``make down`` stops it by pid.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def start(
             cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=not watch_parent,
         )
-    _children[proc.pid] = proc
+    if watch_parent:
+        _children[proc.pid] = proc
 
     scheme = "https" if service in TLS_SERVICES else "http"
     ca_path = state_dir / "ca.pem" if service in TLS_SERVICES else None
