@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from top_items.activation.plan import Op, Plan
+if TYPE_CHECKING:
+    from top_items.activation.plan import Op, Plan
 
 
 class SyncError(Exception):

@@ -24,7 +24,13 @@ from hubspot.crm.companies import (
 from hubspot.crm.companies.exceptions import ApiException
 
 from top_items.activation import retry
-from top_items.activation.base import AuthError, BatchRejected, Destination, DestinationUnavailable, Outcome
+from top_items.activation.base import (
+    AuthError,
+    BatchRejected,
+    Destination,
+    DestinationUnavailable,
+    Outcome,
+)
 from top_items.activation.connection import get_connection
 from top_items.activation.plan import Op
 from top_items.registry import Consumer
@@ -153,7 +159,7 @@ class CrmDestination(Destination):
         properties = [f for f in self.consumer.field_map.values() if f]
         out, after = {}, None
         while True:
-            page = self._call(lambda t: self.client.crm.companies.basic_api.get_page(
+            page = self._call(lambda t, after=after: self.client.crm.companies.basic_api.get_page(
                 limit=100, after=after, properties=properties, _request_timeout=t), "read back")
             for company in page.results:
                 props = {k: company.properties.get(k) for k in properties}

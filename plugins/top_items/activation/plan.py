@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from top_items.activation.base import SyncError
 from top_items.registry import Consumer
 
 ADD, CHANGE, REMOVE = "add", "change", "remove"
 KINDS = (ADD, CHANGE, REMOVE)
 
 
-class MappingError(Exception):
+class MappingError(SyncError):
     """The export and the declared mapping disagree: a contract change, never guessed at."""
 
 
@@ -61,8 +62,8 @@ class Plan:
                 "planned_removes": len(self.removes)}
 
     def describe(self, limit: int = 10) -> str:
-        lines = [f"{self.rows} export rows: {len(self.adds)} adds, {len(self.changes)} changes, "
-                 f"{len(self.removes)} removes, {self.unchanged} unchanged ({self.retries} retries of failed rows)"]
+        lines = [(f"{self.rows} export rows: {len(self.adds)} adds, {len(self.changes)} changes, "
+                  f"{len(self.removes)} removes, {self.unchanged} unchanged ({self.retries} retries of failed rows)")]
         for name, ops in (("add", self.adds), ("change", self.changes), ("remove", self.removes)):
             shown = ", ".join(op.key for op in ops[:limit])
             if ops:

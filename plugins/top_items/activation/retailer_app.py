@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from tempfile import SpooledTemporaryFile
 
 from botocore.exceptions import ClientError
@@ -58,7 +58,7 @@ class Publication:
 
 def run_folder_id(run_label: str, now: datetime | None = None) -> str:
     """Unique per attempt (a cleared task re-runs with the same Airflow run id), and safe in a key."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}_{re.sub(r'[^A-Za-z0-9._-]+', '-', run_label).strip('-')}"[:200]
 
 
@@ -111,7 +111,7 @@ def _publish(s3, feed_date: str, run_label: str, bucket: str, part_rows: int, ro
                                f"{LATEST_KEY} unchanged")
     manifest = {"feed_date": feed_date, "run_id": run_id, "schema_version": SCHEMA_VERSION,
                 "row_count": pub.row_count, "files": pub.files, "airflow_run_id": run_label,
-                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
     _put_new(s3, bucket, pub.manifest_key, json.dumps(manifest, indent=2).encode(), pub)
     _put_new(s3, bucket, f"{pub.prefix}_SUCCESS", b"", pub)
     _move_latest(s3, bucket, pub)

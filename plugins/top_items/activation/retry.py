@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -59,8 +59,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def rate_limit_delay(headers: Mapping[str, str] | None) -> float | None:
@@ -116,7 +116,7 @@ def call(fn: Callable[[], T], classify: Callable[[BaseException], Retryable | No
     for attempt in range(1, policy.attempts + 1):
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - the classifier decides
+        except Exception as exc:
             retry = classify(exc)
             if retry is None:
                 raise

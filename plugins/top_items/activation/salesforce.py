@@ -24,7 +24,13 @@ from simple_salesforce.exceptions import (
 )
 
 from top_items.activation import retry
-from top_items.activation.base import AuthError, BatchRejected, Destination, DestinationUnavailable, Outcome
+from top_items.activation.base import (
+    AuthError,
+    BatchRejected,
+    Destination,
+    DestinationUnavailable,
+    Outcome,
+)
 from top_items.activation.connection import get_connection
 from top_items.activation.plan import Op
 from top_items.registry import Consumer
@@ -75,6 +81,7 @@ class SalesforceDestination(Destination):
         self.policy = retry.Policy(consumer.retry_attempts, consumer.retry_base_seconds, consumer.retry_max_seconds)
         self.session: CountingSession | None = None
         self.sf: Salesforce | None = None
+        self._use_bulk: dict[str, bool] = {}
 
     @property
     def api_calls(self) -> int:
@@ -163,7 +170,9 @@ class SalesforceDestination(Destination):
 
     # -- the destination ----------------------------------------------------------------------------
     def batch_size(self, kind: str, total: int) -> int:
-        if self.consumer.bulk_threshold is not None and total >= self.consumer.bulk_threshold:
+        """Composite batches (<= 200) for small plans; Bulk 2.0 jobs once a plan reaches ``bulk_threshold``."""
+        self._use_bulk[kind] = self.consumer.bulk_threshold is not None and total >= self.consumer.bulk_threshold
+        if self._use_bulk[kind]:
             return self.consumer.bulk_batch_size or 10_000
         return min(self.consumer.batch_size, MAX_COLLECTION)
 
@@ -173,7 +182,8 @@ class SalesforceDestination(Destination):
         return handler
 
     def upsert(self, ops: list[Op]) -> list[Outcome]:
-        return self._bulk_upsert(ops) if len(ops) > MAX_COLLECTION else self._composite_upsert(ops)
+        bulk = self._use_bulk.get("upsert") or len(ops) > MAX_COLLECTION
+        return self._bulk_upsert(ops) if bulk else self._composite_upsert(ops)
 
     def _composite_upsert(self, ops: list[Op]) -> list[Outcome]:
         body = {"allOrNone": False,
@@ -213,7 +223,8 @@ class SalesforceDestination(Destination):
         known = [op for op in ops if op.destination_id]
         outcomes = {id(op): Outcome(op, True) for op in ops if not op.destination_id}  # never reached Salesforce
         if known:
-            sent = self._bulk_delete(known) if len(known) > MAX_COLLECTION else self._composite_delete(known)
+            bulk = self._use_bulk.get("remove") or len(known) > MAX_COLLECTION
+            sent = self._bulk_delete(known) if bulk else self._composite_delete(known)
             outcomes.update({id(o.op): o for o in sent})
         return [outcomes[id(op)] for op in ops]
 

@@ -46,5 +46,7 @@ def sync_consumer(conn, consumer_name: str, feed_date: str, *, run_id: str, dry_
     consumers.yml (tests, benchmarks).
     """
     spec = consumer(consumer_name)
+    if destination is not None and getattr(destination, "consumer", None) is not None:
+        spec = destination.consumer  # a destination built with tuned settings (batch sizes, timeouts)
     target = destination or build_destination(spec, run_label=run_id, feed_date=feed_date)
     return engine.run(conn, spec, target, feed_date, run_id=run_id, dry_run=dry_run, on_batch=on_batch)
