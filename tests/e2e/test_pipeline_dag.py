@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 import boto3
 import pytest
 
+from tests.e2e.conftest import run_dag
 from top_items.simulate.catalog import WorldSpec
 from top_items.simulate.publish import write_day
 
@@ -16,19 +17,8 @@ pytestmark = pytest.mark.timeout(600)
 FEED_DATE = "2026-11-25"
 
 
-def _dag(dag_id: str):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from tests.conftest import REPO
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.get_dag(dag_id)
-
-
 def _run(dag_id: str, feed_date: str, conf: dict | None = None):
-    day = date.fromisoformat(feed_date)
-    return _dag(dag_id).test(logical_date=datetime(day.year, day.month, day.day, tzinfo=timezone.utc), run_conf=conf)
+    return run_dag(dag_id, feed_date, conf)
 
 
 def _app_client(world):

@@ -1,0 +1,96 @@
+"""Run the DAGs in-process and read every destination back through the clients its consumer would use."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import boto3
+import pytest
+import requests
+from hubspot import HubSpot
+from simple_salesforce import Salesforce
+
+from tests.conftest import REPO
+
+SF_FIELDS = ("Top_Item_Key__c", "Store_Id__c", "Sku_Id__c", "Sku_Name__c", "Market_Rank__c", "Feed_Date__c")
+CRM_PROPERTIES = ("store_id", "email", "top_items_you_dont_carry", "top_items_feed_date")
+
+
+def run_dag(dag_id: str, feed_date: str, conf: dict | None = None):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    day = date.fromisoformat(feed_date)
+    return bag.get_dag(dag_id).test(logical_date=datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
+                                    run_conf=conf)
+
+
+def _session(spec: dict) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    if (spec.get("extra") or {}).get("ca_bundle"):
+        session.verify = spec["extra"]["ca_bundle"]
+    return session
+
+
+class Destinations:
+    """What each consumer sees, read with plain clients (boto3, simple-salesforce, hubspot, requests)."""
+
+    def __init__(self, world):
+        self.world = world
+        self.s3 = boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id="app",
+                               aws_secret_access_key="app", region_name="us-east-1")
+
+    def reset(self) -> None:
+        for conn_id in ("salesforce", "hubspot_crm", "pager"):
+            spec = self.world.services[conn_id]
+            assert _session(spec).post(f"{spec['host']}/__mock/reset", timeout=10).status_code == 200
+
+    def retailer_app(self) -> dict[str, bytes]:
+        objects = {}
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket="retailer-app"):
+            for item in page.get("Contents", []):
+                objects[item["Key"]] = self.s3.get_object(Bucket="retailer-app", Key=item["Key"])["Body"].read()
+        return objects
+
+    def latest(self) -> dict:
+        return json.loads(self.s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
+
+    def salesforce(self) -> list[tuple]:
+        spec = self.world.services["salesforce"]
+        session = _session(spec)
+        token = session.post(spec["extra"]["token_url"], data={
+            "grant_type": "client_credentials", "client_id": spec["login"], "client_secret": spec["password"]},
+            timeout=10).json()
+        sf = Salesforce(session_id=token["access_token"], instance_url=token["instance_url"], session=session)
+        records = sf.query_all(f"SELECT {', '.join(SF_FIELDS)} FROM Top_Item__c")["records"]
+        return sorted(tuple(str(record[field]) for field in SF_FIELDS) for record in records)
+
+    def crm(self) -> list[tuple]:
+        spec = self.world.services["hubspot_crm"]
+        client = HubSpot(access_token=spec["password"], host=spec["host"])
+        rows, after = [], None
+        while True:
+            page = client.crm.companies.basic_api.get_page(limit=100, after=after, properties=list(CRM_PROPERTIES))
+            rows += [tuple(company.properties.get(p) for p in CRM_PROPERTIES) for company in page.results]
+            if not page.paging or not page.paging.next:
+                return sorted(rows)
+            after = page.paging.next.after
+
+    def alerts(self) -> list[dict]:
+        spec = self.world.services["pager"]
+        response = _session(spec).get(f"{spec['host']}/alerts", timeout=10,
+                                       headers={"Authorization": f"Bearer {spec['password']}"})
+        return [alert["payload"] for alert in response.json()["alerts"]]
+
+    def snapshot(self) -> dict:
+        return {"retailer_app": self.retailer_app(), "salesforce": self.salesforce(), "crm": self.crm()}
+
+
+@pytest.fixture
+def destinations(world, s3) -> Destinations:
+    found = Destinations(world)
+    found.reset()
+    return found

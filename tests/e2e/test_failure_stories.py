@@ -1,0 +1,113 @@
+"""The article's failure stories, each a full DAG run after a good day.
+
+Each asserts three things: no destination received a wrong or NULL record; yesterday's good data is still
+there (byte for byte in S3, record for record in Salesforce and the CRM); exactly one alert names the cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from tests.e2e.conftest import run_dag
+from top_items import settings
+from top_items.simulate.catalog import WorldSpec
+from top_items.simulate.publish import write_day
+
+pytestmark = pytest.mark.timeout(900)
+
+GOOD_DAY, BAD_DAY = "2026-11-24", "2026-11-25"
+SPEC = WorldSpec(stores=12, skus=120, days=30)
+
+
+@pytest.fixture
+def after_a_good_day(warehouse, s3, destinations, airflow_db):
+    write_day(s3, SPEC, date.fromisoformat(GOOD_DAY))
+    assert run_dag("top_items_pipeline", GOOD_DAY).state == "success"
+    before = destinations.snapshot()
+    assert before["salesforce"] and before["crm"] and destinations.latest()["feed_date"] == GOOD_DAY
+    assert destinations.alerts() == []
+    return before
+
+
+def rewrite_feeds(s3, feed_date: str, change) -> None:
+    """Apply ``change(rows) -> (header, rows)`` to every feed file of the day, as a misbehaving producer would."""
+    prefix = settings.feed_prefix(feed_date)
+    for item in s3.list_objects_v2(Bucket=settings.LANDING_BUCKET, Prefix=prefix)["Contents"]:
+        body = s3.get_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"])["Body"].read().decode()
+        header, *rows = list(csv.reader(io.StringIO(body)))
+        header, rows = change(header, rows)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+        s3.put_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"], Body=out.getvalue().encode())
+
+
+def move_feeds(s3, feed_date: str, new_prefix: str) -> None:
+    prefix = settings.feed_prefix(feed_date)
+    for item in s3.list_objects_v2(Bucket=settings.LANDING_BUCKET, Prefix=prefix)["Contents"]:
+        s3.copy_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"].replace(prefix, new_prefix),
+                       CopySource={"Bucket": settings.LANDING_BUCKET, "Key": item["Key"]})
+        s3.delete_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"])
+
+
+def assert_nothing_reached_a_consumer(destinations, before: dict, cause: str, task_id: str) -> None:
+    assert destinations.snapshot() == before  # byte for byte in S3, record for record in the APIs
+    assert destinations.latest()["feed_date"] == GOOD_DAY
+    alerts = destinations.alerts()
+    assert len(alerts) == 1, [a["summary"] for a in alerts]
+    assert alerts[0]["task_id"] == task_id
+    assert cause in alerts[0]["cause"]
+    assert alerts[0]["feed_date"] == BAD_DAY and alerts[0]["url"]
+
+
+def test_a_the_producer_renames_a_feed_column(after_a_good_day, s3, destinations):
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+    rewrite_feeds(s3, BAD_DAY, lambda header, rows: (["qty_on_hand" if c == "remaining_qty" else c for c in header],
+                                                     rows))
+
+    run = run_dag("top_items_pipeline", BAD_DAY)
+
+    assert run.state == "failed"
+    assert_nothing_reached_a_consumer(destinations, after_a_good_day, "header mismatch", "ingest_inventory_feeds")
+
+
+def test_a_the_producer_moves_the_inventory_table_to_a_new_schema(after_a_good_day, s3, destinations):
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+    move_feeds(s3, BAD_DAY, f"inventory_v2/feed_date={BAD_DAY}/")
+
+    run = run_dag("top_items_pipeline", BAD_DAY)
+
+    assert run.state == "failed"
+    assert_nothing_reached_a_consumer(destinations, after_a_good_day, "no inventory feed files",
+                                      "ingest_inventory_feeds")
+
+
+@pytest.mark.parametrize("column", [0, 1, 2], ids=["null_store_ids", "null_sku_ids", "null_quantities"])
+def test_b_nulls_flow_in_from_the_feed(after_a_good_day, s3, destinations, warehouse, column):
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+    rewrite_feeds(s3, BAD_DAY, lambda header, rows: (header, [
+        [("" if i == column and n % 3 == 0 else value) for i, value in enumerate(row)] for n, row in enumerate(rows)]))
+
+    run = run_dag("top_items_pipeline", BAD_DAY)
+
+    assert run.state == "failed"
+    assert_nothing_reached_a_consumer(destinations, after_a_good_day, "quarantine", "gate_raw")
+    rows_in, loaded, quarantined = warehouse.execute(
+        "select sum(rows_in)::int, sum(rows_loaded)::int, sum(rows_quarantined)::int from ops.load_audit "
+        "where feed_date = %s and dataset = 'inventory_feed'", (BAD_DAY,)).fetchone()
+    assert rows_in == loaded + quarantined and quarantined > rows_in / 4  # nothing lost: every NULL row kept, with why
+
+
+def test_c_no_feed_arrives_today(after_a_good_day, s3, destinations):
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+    for item in s3.list_objects_v2(Bucket=settings.LANDING_BUCKET, Prefix=settings.feed_prefix(BAD_DAY))["Contents"]:
+        s3.delete_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"])
+
+    run = run_dag("top_items_pipeline", BAD_DAY)
+
+    assert run.state == "failed"
+    assert_nothing_reached_a_consumer(destinations, after_a_good_day, "no inventory feed files",
+                                      "ingest_inventory_feeds")
