@@ -49,7 +49,9 @@ def build_model(model: str, feed_date: str) -> int:
 
 @task
 def push_to_consumer(consumer: str, feed_date: str) -> dict:
-    return tasks.push_to_consumer(consumer, feed_date, _run_id(), dry_run=get_current_context()["params"]["dry_run"])
+    params = get_current_context()["params"]
+    return tasks.push_to_consumer(consumer, feed_date, _run_id(), dry_run=params["dry_run"],
+                                  override_volume_guard=consumer in params["override_volume_guard"])
 
 
 @task(trigger_rule="all_done", on_failure_callback=None)
@@ -70,6 +72,8 @@ def run_summary(feed_date: str) -> str:
         "feed_date": Param(None, type=["null", "string"], format="date",
                            description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),
         "dry_run": Param(False, type="boolean", description="Plan every push and print it; push nothing."),
+        "override_volume_guard": Param([], type="array", items={"type": "string"},
+                                       description="Consumers whose volume guard this run ignores (logged)."),
     },
     tags=["top-items", "control-plane"],
     doc_md=__doc__,

@@ -34,10 +34,16 @@ class Consumer:
     retry_attempts: int = 6
     retry_base_seconds: float = 0.25
     retry_max_seconds: float = 30.0
+    # Rows after a push vs rows after the last successful one: {max_growth_ratio, max_shrink_ratio}.
+    volume_guard: tuple[tuple[str, float], ...] | None = None
 
     @property
     def field_map(self) -> dict[str, str | None]:
         return dict(self.mapping)
+
+    @property
+    def volume_bound(self) -> dict[str, float] | None:
+        return dict(self.volume_guard) if self.volume_guard else None
 
 
 MODES = ("mirror", "upsert", "snapshot")
@@ -48,6 +54,13 @@ def _consumer(name: str, spec: dict) -> Consumer:
     spec["key"] = tuple(spec.pop("key"))
     spec["mapping"] = tuple((spec.get("mapping") or {}).items())
     spec["stamp_fields"] = tuple(spec.get("stamp_fields") or ())
+    if spec.get("volume_guard") is not None:
+        guard = spec["volume_guard"]
+        if set(guard) != {"max_growth_ratio", "max_shrink_ratio"} or not 0 < guard["max_shrink_ratio"] <= 1 <= \
+                guard["max_growth_ratio"]:
+            raise ValueError(f"consumers.yml: {name}.volume_guard needs max_shrink_ratio in (0, 1] and "
+                             f"max_growth_ratio >= 1, got {guard}")
+        spec["volume_guard"] = tuple(sorted(guard.items()))
     unknown = set(spec) - set(Consumer.__dataclass_fields__)
     if unknown:
         raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")

@@ -84,7 +84,8 @@ def quality_gate(gate: str, feed_date: str, run_id: str) -> dict:
     return {"passed": len(result.passed), "warned": len(result.warned), "no_history": len(result.no_history)}
 
 
-def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: bool = False) -> dict:
+def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: bool = False,
+                     override_volume_guard: bool = False) -> dict:
     """Plan, push and record one consumer's export (the one sync engine for S3, Salesforce and the CRM).
 
     A destination that is down raises as is, so the task's retries apply; rejected records beyond the
@@ -94,11 +95,12 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
 
     with warehouse_connection() as conn:
         try:
-            result = sync_consumer(conn, consumer, feed_date, run_id=run_id, dry_run=dry_run)
+            result = sync_consumer(conn, consumer, feed_date, run_id=run_id, dry_run=dry_run,
+                                   override_volume_guard=override_volume_guard)
         except DestinationUnavailable:
             raise
         except SyncError as exc:
-            raise AirflowFailException(str(exc)) from exc
+            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
     return {"outcome": result.outcome, "planned": result.planned, "succeeded": result.succeeded,
             "failed": result.failed, "records_pushed": result.records_pushed, "api_calls": result.api_calls,
             "location": result.location}

@@ -111,3 +111,56 @@ def test_c_no_feed_arrives_today(after_a_good_day, s3, destinations):
     assert run.state == "failed"
     assert_nothing_reached_a_consumer(destinations, after_a_good_day, "no inventory feed files",
                                       "ingest_inventory_feeds")
+
+
+# A bad change to one export (a join at the wrong grain): every row still valid, the export gate passes,
+# but the export is ten times larger than what Salesforce holds.
+EXPLODED_SALESFORCE_EXPORT = """
+-- grain: one row per feed date, store and SKU (a bad change: every SKU for every reporting store)
+-- materialized: incremental
+select
+    coverage.feed_date,
+    coverage.store_id || ':' || skus.sku_id as top_item_key,
+    coverage.store_id,
+    skus.sku_id,
+    skus.sku_name,
+    1 as market_rank
+from marts.fct_store_feed_coverage as coverage
+cross join marts.dim_skus as skus
+where coverage.feed_date = %(feed_date)s::date and coverage.has_valid_feed
+"""
+
+
+def test_d_a_bad_change_makes_one_export_ten_times_larger(after_a_good_day, s3, destinations, monkeypatch):
+    import dataclasses
+
+    from top_items.transform import models
+
+    real_by_name = models.by_name
+
+    def with_bad_change(name, *args):
+        model = real_by_name(name, *args)
+        if model.qualified_name == "exports.exp_top_items_salesforce":
+            return dataclasses.replace(model, sql=EXPLODED_SALESFORCE_EXPORT)
+        return model
+
+    monkeypatch.setattr(models, "by_name", with_bad_change)
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+
+    run = run_dag("top_items_pipeline", BAD_DAY)
+
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["push_salesforce"] == "failed"
+    assert states["push_crm"] == states["push_retailer_app"] == "success"  # only that consumer is blocked
+    after = destinations.snapshot()
+    assert after["salesforce"] == after_a_good_day["salesforce"]  # record for record, yesterday's
+    assert destinations.latest()["feed_date"] == BAD_DAY  # the others moved on
+    alerts = destinations.alerts()
+    assert len(alerts) == 1 and alerts[0]["task_id"] == "push_salesforce"
+    assert "VolumeGuardBlocked" in alerts[0]["cause"] and "held after the last successful sync" in alerts[0]["cause"]
+
+    overridden = run_dag("top_items_pipeline", BAD_DAY, conf={"override_volume_guard": ["salesforce"]})
+
+    assert overridden.state == "success"
+    assert len(destinations.salesforce()) > 5 * len(after_a_good_day["salesforce"])

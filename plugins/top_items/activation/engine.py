@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from top_items.activation import runs, state
+from top_items.activation.guard import VolumeGuardBlocked, check_volume
 from top_items.activation.base import (
     BatchRejected,
     Destination,
@@ -64,14 +65,15 @@ def rejected_allowance(consumer: Consumer, planned: int) -> int:
 
 
 def run(conn, consumer: Consumer, destination: Destination, feed_date: str, *, run_id: str | None,
-        dry_run: bool = False, on_batch: BatchHook | None = None) -> SyncResult:
+        dry_run: bool = False, on_batch: BatchHook | None = None, override_volume_guard: bool = False) -> SyncResult:
     started = time.monotonic()
     mode = "dry_run" if dry_run else "push"
     result = SyncResult(consumer.name, consumer.destination, feed_date, "running")
     with runs.recorded(conn, consumer.name, consumer.destination, feed_date, run_id, mode) as rec:
         result.sync_run_id = rec.sync_run_id
         try:
-            _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result)
+            _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result,
+                 override_volume_guard)
         except BaseException as exc:
             result.outcome = "failed"
             if isinstance(exc, SyncError):
@@ -98,15 +100,26 @@ def _counter(prefix: str, kind: str) -> str:
     return f"{prefix}_{'changes' if kind == CHANGE else kind + 's'}"
 
 
-def _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result) -> None:
-    plan = diff(consumer, export_rows(conn, consumer, feed_date), state.load(conn, consumer.name))
+def _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result,
+         override_volume_guard) -> None:
+    current = state.load(conn, consumer.name)
+    plan = diff(consumer, export_rows(conn, consumer, feed_date), current)
     result.plan = plan
     rec.counts.update(plan.counts())
     log.info("%s -> %s for %s: plan %s", consumer.name, destination.name, feed_date, plan.describe())
+    held = sum(row.status == "synced" for row in current.values())
+    verdict = check_volume(consumer, plan, held, overridden=override_volume_guard)
+    (log.info if verdict.allowed and not override_volume_guard else log.warning)("volume guard: %s", verdict.message)
     if dry_run:
-        print(f"[dry run] {consumer.name} -> {destination.name} for {feed_date}: {plan.describe()}")
-        rec.detail = "dry run: nothing pushed"
+        print(f"[dry run] {consumer.name} -> {destination.name} for {feed_date}: {plan.describe()}\n"
+              f"[dry run] volume guard: {verdict.message}")
+        rec.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
         return
+    if not verdict.allowed:
+        rec.outcome, rec.detail = "blocked", verdict.message
+        raise VolumeGuardBlocked(verdict.message)
+    if override_volume_guard:
+        rec.detail = f"volume guard override: {verdict.message}"
 
     newest = state.last_pushed_feed_date(conn, consumer.name)
     backfill = newest is not None and date.fromisoformat(str(feed_date)) < newest

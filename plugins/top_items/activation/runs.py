@@ -37,7 +37,7 @@ def recorded(conn, consumer: str, destination: str, feed_date: str, run_id: str 
     try:
         yield run
     except BaseException as exc:
-        run.outcome = "failed"
+        run.outcome = "blocked" if run.outcome == "blocked" else "failed"
         run.detail = run.detail or f"{type(exc).__name__}: {exc}"[:2000]
         raise
     finally:

@@ -11,6 +11,7 @@ from top_items.activation.base import (  # noqa: F401 - re-exported for callers
     TooManyRejected,
 )
 from top_items.activation.engine import BatchHook, SyncResult
+from top_items.activation.guard import VolumeGuardBlocked  # noqa: F401 - re-exported for callers
 from top_items.registry import Consumer, consumer
 
 
@@ -36,17 +37,20 @@ def build_destination(spec: Consumer, *, run_label: str, feed_date: str, s3=None
 
 
 def sync_consumer(conn, consumer_name: str, feed_date: str, *, run_id: str, dry_run: bool = False,
-                  on_batch: BatchHook | None = None, destination: Destination | None = None) -> SyncResult:
+                  on_batch: BatchHook | None = None, destination: Destination | None = None,
+                  override_volume_guard: bool = False) -> SyncResult:
     """Plan, push and record one consumer's export for ``feed_date``.
 
     Returns the :class:`SyncResult` (outcome success, warning, skipped or dry_run). Raises a :class:`SyncError`
     subclass when the run fails (``AuthError``, ``DestinationUnavailable``, ``TooManyRejected``,
     ``EmptyExportError``), with the recorded result on ``exc.result``; the ops.sync_runs row is written either way.
-    ``on_batch(done, total)`` runs after each recorded batch; ``destination`` overrides the one built from
+    ``override_volume_guard`` pushes even beyond the consumer's volume bound (logged and recorded; the DAG's
+    ``override_volume_guard`` param sets it for the consumers it names). ``on_batch(done, total)`` runs after each recorded batch; ``destination`` overrides the one built from
     consumers.yml (tests, benchmarks).
     """
     spec = consumer(consumer_name)
     if destination is not None and getattr(destination, "consumer", None) is not None:
         spec = destination.consumer  # a destination built with tuned settings (batch sizes, timeouts)
     target = destination or build_destination(spec, run_label=run_id, feed_date=feed_date)
-    return engine.run(conn, spec, target, feed_date, run_id=run_id, dry_run=dry_run, on_batch=on_batch)
+    return engine.run(conn, spec, target, feed_date, run_id=run_id, dry_run=dry_run, on_batch=on_batch,
+                      override_volume_guard=override_volume_guard)
