@@ -1,0 +1,55 @@
+"""Scheduled life: re-running a day changes nothing downstream; a backfill never moves a consumer backwards."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.e2e.conftest import run_dag
+from top_items.simulate.catalog import WorldSpec
+from top_items.simulate.publish import write_day
+
+pytestmark = pytest.mark.timeout(900)
+
+SPEC = WorldSpec(stores=10, skus=100, days=30)
+OLDER, NEWER = "2026-11-23", "2026-11-24"
+
+
+def test_rerunning_a_day_pushes_nothing_new_and_republishes_the_same_handoff(warehouse, s3, destinations, airflow_db):
+    write_day(s3, SPEC, date.fromisoformat(NEWER))
+    assert run_dag("top_items_pipeline", NEWER).state == "success"
+    first = destinations.snapshot()
+    first_latest = destinations.latest()
+
+    assert run_dag("top_items_pipeline", NEWER).state == "success"
+
+    again = destinations.snapshot()
+    assert again["salesforce"] == first["salesforce"] and again["crm"] == first["crm"]
+    pushed = dict(warehouse.execute(
+        "select distinct on (consumer) consumer, records_pushed from ops.sync_runs where consumer <> 'retailer_app' "
+        "order by consumer, sync_run_id desc").fetchall())
+    assert pushed == {"salesforce": 0, "crm": 0}
+    latest = destinations.latest()
+    assert latest["feed_date"] == NEWER and latest["run_id"] != first_latest["run_id"]  # a new run folder
+    parts = lambda objects, run: sorted(v for k, v in objects.items() if f"run={run}/part-" in k)  # noqa: E731
+    assert parts(again["retailer_app"], latest["run_id"]) == parts(first["retailer_app"], first_latest["run_id"])
+
+
+def test_a_backfill_of_an_older_day_never_moves_a_consumer_backwards(warehouse, s3, destinations, airflow_db):
+    for day in (OLDER, NEWER):
+        write_day(s3, SPEC, date.fromisoformat(day))
+    assert run_dag("top_items_pipeline", NEWER).state == "success"
+    newest = destinations.snapshot()
+
+    assert run_dag("top_items_pipeline", OLDER).state == "success"
+
+    assert destinations.latest()["feed_date"] == NEWER
+    assert any(f"feed_date={OLDER}/" in key for key in destinations.retailer_app())  # its own dated folder
+    after = destinations.snapshot()
+    assert after["salesforce"] == newest["salesforce"] and after["crm"] == newest["crm"]
+    outcomes = dict(warehouse.execute("select consumer, outcome from ops.sync_runs where feed_date = %s",
+                                      (OLDER,)).fetchall())
+    assert outcomes == {"salesforce": "skipped", "crm": "skipped", "retailer_app": "success"}
+    built = warehouse.execute("select distinct feed_date::text from marts.store_missing_top_items order by 1").fetchall()
+    assert built == [(OLDER,), (NEWER,)]  # the backfill replaced its own day and kept the newer one
