@@ -59,7 +59,8 @@ def run_summary(feed_date: str) -> str:
     context = get_current_context()
     ti = context["ti"]
     states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
-    return tasks.run_summary(feed_date, ti.run_id, {task: state for task, state in states.items() if task != ti.task_id})
+    others = {task: state for task, state in states.items() if task != ti.task_id}
+    return tasks.run_summary(feed_date, ti.run_id, others)
 
 
 @dag(

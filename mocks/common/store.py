@@ -174,7 +174,8 @@ class Store:
         with self.tx() as conn:
             for key, value in values.items():
                 conn.execute(
-                    "insert into config (key, value) values (?, ?) on conflict (key) do update set value=excluded.value",
+                    "insert into config (key, value) values (?, ?) "
+                    "on conflict (key) do update set value=excluded.value",
                     (key, json.dumps(value)),
                 )
         return self.config()
@@ -285,7 +286,7 @@ class Store:
                 "select id, ts, method, path, query, status, request_bytes, records, fault from requests order by id"
             ).fetchall()
         keys = ("id", "ts", "method", "path", "query", "status", "request_bytes", "records", "fault")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=False)) for row in rows]
 
     # -- sliding-window rate limit ----------------------------------------------------------------
     def rate_limit_admit(self, max_requests: int, interval_s: float) -> tuple[bool, int, float]:

@@ -190,7 +190,8 @@ def make_app(state_dir: Path) -> Flask:
             if item.get("idProperty") not in UNIQUE_PROPERTIES:
                 return _error(
                     400, "VALIDATION_ERROR",
-                    f"idProperty must be a unique property ({', '.join(UNIQUE_PROPERTIES)}), got {item.get('idProperty')!r}",
+                    f"idProperty must be a unique property ({', '.join(UNIQUE_PROPERTIES)}), "
+                    f"got {item.get('idProperty')!r}",
                 )
             if not str(item.get("id") or "").strip():
                 return _error(400, "VALIDATION_ERROR", "Every input needs a non-empty 'id'")

@@ -55,7 +55,10 @@ def make_app(state_dir: Path) -> Flask:
     def post_alert():
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("summary"), str) or not body["summary"].strip():
-            return json_response({"ok": False, "error": "invalid_payload", "message": "JSON object with a non-empty 'summary' required"}, 400)
+            return json_response(
+                {"ok": False, "error": "invalid_payload", "message": "JSON object with a non-empty 'summary' required"},
+                400,
+            )
         store = current_store()
         with store.tx() as conn:
             n = store.next_value(conn, "alerts")

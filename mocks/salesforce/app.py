@@ -143,8 +143,10 @@ def _clean(obj: str, data: dict, *, from_csv: bool = False) -> dict:
                 try:
                     num = float(value)
                     value = int(num) if num.is_integer() else num
-                except ValueError:
-                    raise RecordError("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{key}: value not of required type: {value}", [key])
+                except ValueError as exc:
+                    raise RecordError(
+                        "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{key}: value not of required type: {value}", [key]
+                    ) from exc
         out[key] = value
     return out
 
@@ -188,7 +190,8 @@ def _rejection(fault: dict, ext_field: str, record_id: str | None) -> RecordErro
     code = fault.get("error_code", "FIELD_CUSTOM_VALIDATION_EXCEPTION")
     if code == "DUPLICATE_EXTERNAL_ID":
         return _duplicate_ext_error(ext_field, record_id)
-    return RecordError(code, fault.get("message", "Record rejected by a validation rule (simulated)"), fault.get("fields") or [])
+    message = fault.get("message", "Record rejected by a validation rule (simulated)")
+    return RecordError(code, message, fault.get("fields") or [])
 
 
 def _with_attributes(version: str, obj: str, record: dict, fields: list[str] | None = None) -> dict:
@@ -234,7 +237,7 @@ def _job_faults(job: dict) -> tuple[dict | None, dict[str, dict]]:
         return failing, {}
     header, body = _parse_job_csv(job)
     key_field = job.get("externalIdFieldName") if job["operation"] == "upsert" else "Id"
-    keys = [dict(zip(header, row)).get(key_field, "") for row in body]
+    keys = [dict(zip(header, row, strict=False)).get(key_field, "") for row in body]
     return None, rejected_keys([k for k in keys if k])
 
 
@@ -251,8 +254,8 @@ def _process_job(conn, job: dict, failing: dict | None, rejected: dict[str, dict
         job["numberRecordsProcessed"] = job["numberRecordsFailed"] = 0
         return
     ext_field = job.get("externalIdFieldName")
-    records = [dict(zip(header, row)) for row in body]
-    for row, record in zip(body, records):
+    records = [dict(zip(header, row, strict=False)) for row in body]
+    for row, record in zip(body, records, strict=False):
         try:
             if op in ("delete", "hardDelete"):
                 record_id = record.get("Id", "")
@@ -322,7 +325,8 @@ def make_app(state_dir: Path) -> Flask:
     def oauth_token():
         form = request.form
         grant = form.get("grant_type")
-        if form.get("client_id") != creds.SALESFORCE_CLIENT_ID or form.get("client_secret") != creds.SALESFORCE_CLIENT_SECRET:
+        if (form.get("client_id") != creds.SALESFORCE_CLIENT_ID
+                or form.get("client_secret") != creds.SALESFORCE_CLIENT_SECRET):
             return json_response({"error": "invalid_client", "error_description": "invalid client credentials"}, 400)
         if grant == "password":
             if form.get("username") != creds.SALESFORCE_USERNAME or form.get("password") != creds.SALESFORCE_PASSWORD:
@@ -391,7 +395,9 @@ def make_app(state_dir: Path) -> Flask:
         if (err := unknown_object(obj)) is not None:
             return err
         if field not in OBJECTS[obj]["external_ids"]:
-            return sf_error(404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}")
+            return sf_error(
+                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}"
+            )
         store = current_store()
         set_record_count(1)
         if request.method == "GET":
@@ -421,7 +427,9 @@ def make_app(state_dir: Path) -> Flask:
         if (err := unknown_object(obj)) is not None:
             return err
         if field not in OBJECTS[obj]["external_ids"]:
-            return sf_error(404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}")
+            return sf_error(
+                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}"
+            )
         body = body_json()
         records = body.get("records") if isinstance(body, dict) else None
         if not isinstance(records, list):
@@ -438,7 +446,7 @@ def make_app(state_dir: Path) -> Flask:
         errors: list[RecordError | None] = []
         store = current_store()
         with store.tx() as conn:
-            for record, key in zip(records, keys):
+            for record, key in zip(records, keys, strict=False):
                 rtype = (record.get("attributes") or {}).get("type")
                 if rtype != obj:
                     errors.append(RecordError("INVALID_TYPE", f"Record type {rtype!r} does not match {obj}"))
@@ -461,7 +469,7 @@ def make_app(state_dir: Path) -> Flask:
                     err = exc or RecordError(*ROLLED_BACK)
                     results.append({"success": False, "errors": [err.as_json()]})
                 return json_response(results)
-            for record, key, exc in zip(records, keys, errors):
+            for record, key, exc in zip(records, keys, errors, strict=False):
                 if exc is not None:
                     results.append({"success": False, "errors": [exc.as_json()]})
                     continue
@@ -495,10 +503,10 @@ def make_app(state_dir: Path) -> Flask:
             if all_or_none and any(errors):
                 return json_response([
                     {"id": i, "success": False, "errors": [(e or RecordError(*ROLLED_BACK)).as_json()]}
-                    for i, e in zip(ids, errors)
+                    for i, e in zip(ids, errors, strict=False)
                 ])
             results = []
-            for record_id, exc in zip(ids, errors):
+            for record_id, exc in zip(ids, errors, strict=False):
                 if exc is not None:
                     results.append({"id": record_id, "success": False, "errors": [exc.as_json()]})
                     continue

@@ -35,7 +35,9 @@ def build_alert(context) -> dict:
     ti = context["ti"]
     exception = context.get("exception")
     cause = f"{type(exception).__name__}: {exception}" if exception else "task failed"
-    feed_date = context["params"].get("feed_date") or (context.get("logical_date") and context["logical_date"].date().isoformat())
+    feed_date = context["params"].get("feed_date") or (
+        context.get("logical_date") and context["logical_date"].date().isoformat()
+    )
     first_line = str(exception).strip().splitlines()[0] if exception and str(exception).strip() else cause
     return {
         "summary": f"[{ti.dag_id}] {ti.task_id} failed for feed date {feed_date}: {first_line}"[:300],

@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
 import psutil
 
@@ -161,9 +160,11 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: dict) -> str:
     out = ["ingest fast path (one feed file; psql \\copy of the same bytes as the ceiling):"]
     for r in results["ingest"]:
-        out.append(f"  {r['rows']:>9,} rows {r['megabytes']:>6} MB: {r['seconds']:>6}s = {r['rows_per_second']:>9,} rows/s"
+        out.append(f"  {r['rows']:>9,} rows {r['megabytes']:>6} MB: {r['seconds']:>6}s = "
+                   f"{r['rows_per_second']:>9,} rows/s"
                    f"  (psql \\copy {r['psql_copy_rows_per_second']:>9,} rows/s, loader at "
-                   f"{r['rows_per_second'] / r['psql_copy_rows_per_second']:.0%}); memory growth {r['rss_growth_mb']} MB")
+                   f"{r['rows_per_second'] / r['psql_copy_rows_per_second']:.0%}); "
+                   f"memory growth {r['rss_growth_mb']} MB")
     d = results["day"]
     out.append(f"whole day: {d['stores']} stores, {d['skus']} SKUs, {d['order_history_days']} days of orders, "
                f"{d['feed_rows']:,} feed rows in {d['feed_files']} files")

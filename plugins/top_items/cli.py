@@ -96,7 +96,8 @@ def _latest(args) -> int:
         return 1
     manifest = json.loads(s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=pointer["manifest"])["Body"].read())
     print(json.dumps(pointer, indent=2))
-    print(f"manifest: {manifest['row_count']} stores in {len(manifest['files'])} part(s), schema v{manifest['schema_version']}")
+    print(f"manifest: {manifest['row_count']} stores in {len(manifest['files'])} part(s), "
+          f"schema v{manifest['schema_version']}")
     first = s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=manifest["files"][0]["key"])["Body"]
     for line in first.read().decode().splitlines()[: args.stores]:
         record = json.loads(line)

@@ -10,7 +10,7 @@ SHOW_FILES = 60
 def _rows(conn, query: str, params: tuple) -> list[dict[str, Any]]:
     cur = conn.execute(query, params)
     names = [c.name for c in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
 def _exists(conn, relation: str) -> bool:
@@ -50,7 +50,8 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
                count(*) filter (where r.outcome = 'warn') as warned,
                count(*) filter (where r.outcome = 'no_history') as no_history,
                string_agg(case when r.outcome <> 'pass' then r.outcome || ': ' || r.dataset || ' ' || r.check_name
-                          || coalesce(' = ' || r.measured_value, '') || coalesce(' (threshold ' || r.threshold || ')', '')
+                          || coalesce(' = ' || r.measured_value, '')
+                          || coalesce(' (threshold ' || r.threshold || ')', '')
                           end, '; ' order by r.outcome, r.dataset) as notes
         from ops.dq_results as r inner join latest using (gate, run_id)
         group by r.gate order by r.gate""", (feed_date, run_id, run_id)) \
@@ -81,12 +82,14 @@ def format_summary(summary: dict[str, Any]) -> str:
     if len(feeds) > SHOW_FILES:
         out.append(f"  ... {len(feeds) - SHOW_FILES} more files (ops.load_audit)")
     totals = {key: sum(row[key] for row in feeds) for key in ("rows_in", "rows_loaded", "rows_quarantined")}
-    out.append(f"  {'total':<58} {'':<8} {totals['rows_in']:>7} {totals['rows_loaded']:>7} {totals['rows_quarantined']:>8}")
+    out.append(f"  {'total':<58} {'':<8} {totals['rows_in']:>7} {totals['rows_loaded']:>7} "
+               f"{totals['rows_quarantined']:>8}")
     if summary["quarantine_reasons"]:
-        out.append("  quarantined by reason: " + ", ".join(f"{r['reason']} {r['rows']}" for r in summary["quarantine_reasons"])
-                   + "  (raw.feed_quarantine)")
+        reasons = ", ".join(f"{r['reason']} {r['rows']}" for r in summary["quarantine_reasons"])
+        out.append("  quarantined by reason: " + reasons + "  (raw.feed_quarantine)")
     if summary["stores_without_feed"]:
-        out.append(f"  stores without a valid feed (no recommendations today): {', '.join(summary['stores_without_feed'])}")
+        out.append("  stores without a valid feed (no recommendations today): "
+                   f"{', '.join(summary['stores_without_feed'])}")
     out.append("")
     out.append("Models:")
     for row in summary["models"]:
@@ -116,7 +119,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         out.append("  nothing published")
     out.append("")
     out.append("Look at it:")
-    out.append("  source .world.env && .venv/bin/python -m top_items latest     # the retailer app's view (latest.json)")
+    out.append("  source .world.env && .venv/bin/python -m top_items latest"
+               "     # the retailer app's view (latest.json)")
     out.append("  source .world.env && .venv/bin/python -m top_items summary --date " + summary["feed_date"])
     out.append("  psql \"$AIRFLOW_CONN_WAREHOUSE\" -c 'select * from marts.store_missing_top_items limit 20'")
     return "\n".join(out)

@@ -12,6 +12,7 @@ from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
 from tests.conftest import REPO
+from tests.support.mock_control import MockControl
 
 SF_FIELDS = ("Top_Item_Key__c", "Store_Id__c", "Sku_Id__c", "Sku_Name__c", "Market_Rank__c", "Feed_Date__c")
 CRM_PROPERTIES = ("store_id", "email", "top_items_you_dont_carry", "top_items_feed_date")
@@ -28,11 +29,7 @@ def run_dag(dag_id: str, feed_date: str, conf: dict | None = None):
 
 
 def _session(spec: dict) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    if (spec.get("extra") or {}).get("ca_bundle"):
-        session.verify = spec["extra"]["ca_bundle"]
-    return session
+    return MockControl.from_connection(spec).session()
 
 
 class Destinations:
@@ -45,8 +42,7 @@ class Destinations:
 
     def reset(self) -> None:
         for conn_id in ("salesforce", "hubspot_crm", "pager"):
-            spec = self.world.services[conn_id]
-            assert _session(spec).post(f"{spec['host']}/__mock/reset", timeout=10).status_code == 200
+            MockControl.from_connection(self.world.services[conn_id]).reset()
 
     def retailer_app(self) -> dict[str, bytes]:
         objects = {}

@@ -51,5 +51,7 @@ def test_a_backfill_of_an_older_day_never_moves_a_consumer_backwards(warehouse, 
     outcomes = dict(warehouse.execute("select consumer, outcome from ops.sync_runs where feed_date = %s",
                                       (OLDER,)).fetchall())
     assert outcomes == {"salesforce": "skipped", "crm": "skipped", "retailer_app": "success"}
-    built = warehouse.execute("select distinct feed_date::text from marts.store_missing_top_items order by 1").fetchall()
+    built = warehouse.execute(
+        "select distinct feed_date::text from marts.store_missing_top_items order by 1"
+    ).fetchall()
     assert built == [(OLDER,), (NEWER,)]  # the backfill replaced its own day and kept the newer one

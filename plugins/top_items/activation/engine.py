@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from top_items.activation import runs, state
-from top_items.activation.guard import VolumeGuardBlocked, check_volume
 from top_items.activation.base import (
     BatchRejected,
     Destination,
@@ -27,6 +26,7 @@ from top_items.activation.base import (
     TooManyRejected,
 )
 from top_items.activation.exports import export_rows
+from top_items.activation.guard import VolumeGuardBlocked, check_volume
 from top_items.activation.plan import ADD, CHANGE, REMOVE, Op, Plan, batches, diff
 from top_items.registry import Consumer
 

@@ -19,4 +19,4 @@ def export_rows(conn, consumer: Consumer, feed_date: str, *, batch: int = 5000) 
         columns = None
         for row in cur:
             columns = columns or [c.name for c in cur.description]
-            yield dict(zip(columns, row))
+            yield dict(zip(columns, row, strict=False))

@@ -194,7 +194,7 @@ class SalesforceDestination(Destination):
         except SalesforceMalformedRequest as exc:
             raise BatchRejected(f"composite upsert refused: {exc.content}", _error_code(exc)) from exc
         outcomes = []
-        for op, result in zip(ops, results):
+        for op, result in zip(ops, results, strict=False):
             if result.get("success"):
                 outcomes.append(Outcome(op, True, destination_id=result.get("id")))
             else:

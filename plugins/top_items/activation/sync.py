@@ -45,8 +45,8 @@ def sync_consumer(conn, consumer_name: str, feed_date: str, *, run_id: str, dry_
     subclass when the run fails (``AuthError``, ``DestinationUnavailable``, ``TooManyRejected``,
     ``EmptyExportError``), with the recorded result on ``exc.result``; the ops.sync_runs row is written either way.
     ``override_volume_guard`` pushes even beyond the consumer's volume bound (logged and recorded; the DAG's
-    ``override_volume_guard`` param sets it for the consumers it names). ``on_batch(done, total)`` runs after each recorded batch; ``destination`` overrides the one built from
-    consumers.yml (tests, benchmarks).
+    ``override_volume_guard`` param sets it for the consumers it names). ``on_batch(done, total)`` runs after each
+    recorded batch; ``destination`` overrides the one built from consumers.yml (tests, benchmarks).
     """
     spec = consumer(consumer_name)
     if destination is not None and getattr(destination, "consumer", None) is not None:

@@ -146,7 +146,8 @@ def _count(conn, result: FeedLoadResult) -> None:
         by_file[source_file].rows_in, by_file[source_file].rows_loaded, by_file[source_file].rows_quarantined = \
             rows_in, loaded, quarantined
     result.reasons = dict(conn.execute(
-        "select reason, count(*) from feed_classified where reason is not null group by reason order by 2 desc").fetchall())
+        "select reason, count(*) from feed_classified where reason is not null "
+        "group by reason order by 2 desc").fetchall())
 
 
 def _audit(conn, result: FeedLoadResult, run_id: str | None) -> None:
@@ -156,4 +157,5 @@ def _audit(conn, result: FeedLoadResult, run_id: str | None) -> None:
                                         rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
             values (%s, 'inventory_feed', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [(run_id, result.feed_date, f.source_file, f.checksum_sha256, f.bytes, f.rows_in, f.rows_loaded,
-              f.rows_quarantined, f.status, f.error, list(settings.FEED_COLUMNS), f.actual_columns) for f in result.files])
+              f.rows_quarantined, f.status, f.error, list(settings.FEED_COLUMNS), f.actual_columns)
+             for f in result.files])

@@ -96,13 +96,18 @@ def _replace(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot
     bad = conn.execute(sqlfiles.read(f"raw/reference/{table}.sql")).fetchall()
     if bad:
         shown = ", ".join(f"line {line}: {reason}" for line, reason in bad[:SHOW_BAD_ROWS])
-        raise ReferenceSnapshotError(f"{table} snapshot {key} has {len(bad)} bad row(s), previous snapshot kept: {shown}")
+        raise ReferenceSnapshotError(
+            f"{table} snapshot {key} has {len(bad)} bad row(s), previous snapshot kept: {shown}"
+        )
     types = dict(conn.execute("select attname, format_type(atttypid, atttypmod) from pg_attribute "
                               "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
                               (f"raw.{table}",)).fetchall())
-    casts = sql.SQL(", ").join(sql.SQL("nullif({}, '')::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns)
+    casts = sql.SQL(", ").join(
+        sql.SQL("nullif({}, '')::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
+    )
     conn.execute(sql.SQL("delete from raw.{}").format(sql.Identifier(table)))
-    cur = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) select {}, %s, %s from reference_landing")
+    cur = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) "
+                               "select {}, %s, %s from reference_landing")
                        .format(sql.Identifier(table), target, casts), (snapshot_date, key))
     conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(table)))
     return cur.rowcount
@@ -114,4 +119,5 @@ def _audit(conn, run_id, table, feed_date, key, obj, rows, status, error, header
             insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
                                         rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
             values (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)""",
-            (run_id, table, feed_date, key, obj.sha256, obj.size, rows, rows, status, error, list(COLUMNS[table]), header))
+            (run_id, table, feed_date, key, obj.sha256, obj.size, rows, rows, status, error, list(COLUMNS[table]),
+             header))

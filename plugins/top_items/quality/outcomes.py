@@ -128,7 +128,8 @@ def map_outcome(soda_outcome: str, *, level: str = "fail", contract_errored: boo
 
 
 def failure_line(record: CheckRecord) -> str:
-    line = (f"{record.dataset}: {record.check_name} [{record.outcome}] measured {format_number(record.measured_value)}, "
+    line = (f"{record.dataset}: {record.check_name} [{record.outcome}] "
+            f"measured {format_number(record.measured_value)}, "
             f"threshold {record.threshold or 'none'}")
     if record.detail:
         line += f" ({_one_line(record.detail)})"

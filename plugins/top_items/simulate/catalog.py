@@ -71,16 +71,22 @@ class Sku:
 MARKETS = [("M01", "Boston", "-05:00"), ("M02", "Austin", "-06:00"), ("M03", "Denver", "-07:00"),
            ("M04", "Seattle", "-08:00"), ("M05", "Chicago", "-06:00"), ("M06", "Miami", "-05:00"),
            ("M07", "Phoenix", "-07:00"), ("M08", "Atlanta", "-05:00")]
-STORE_WORDS = (["Corner", "Harbor", "Main Street", "Liberty", "Oak", "Summit", "Union", "Village", "Riverside", "Maple"],
+STORE_WORDS = (["Corner", "Harbor", "Main Street", "Liberty", "Oak", "Summit", "Union", "Village", "Riverside",
+                "Maple"],
                ["Liquors", "Wine & Spirits", "Beer, Wine & More", "Package Store", "Bottle Shop", "Cellars"])
 
 # (category, is_liquor, volumes, price range, brands, products, season)
 TEMPLATES = [
-    ("seltzer", False, [355], (17.0, 22.0), ["Polar Claw", "Tidewater", "Brightwave"], ["Hard Seltzer Variety Pack #{n}", "Black Cherry Seltzer 12pk", "Lime Seltzer 6pk"], None),
-    ("beer", False, [355, 473], (9.0, 24.0), ["Harbor Light", "Old Mill", "Ridgeback", "Copper Kettle"], ["IPA 6pk", "Lager 12pk", "Pale Ale 6pk", "Pilsner 12pk", "Stout 4pk"], None),
-    ("wine", False, [750, 1500], (11.0, 38.0), ["Whispering Pine", "Domaine Clair", "Red Mesa", "Sunfield"], ["Cabernet Sauvignon", "Pinot Noir", "Chardonnay", "Sauvignon Blanc", "Malbec"], None),
-    ("vodka", True, [750, 1000], (14.0, 34.0), ["Borealis", "Smirnitz", "Glacier Line"], ["Vodka", "Citrus Vodka"], None),
-    ("whiskey", True, [750], (22.0, 65.0), ["Iron Barrel", "Kettle Creek", "Highmoor"], ["Bourbon", "Rye Whiskey", "Single Malt"], None),
+    ("seltzer", False, [355], (17.0, 22.0), ["Polar Claw", "Tidewater", "Brightwave"],
+     ["Hard Seltzer Variety Pack #{n}", "Black Cherry Seltzer 12pk", "Lime Seltzer 6pk"], None),
+    ("beer", False, [355, 473], (9.0, 24.0), ["Harbor Light", "Old Mill", "Ridgeback", "Copper Kettle"],
+     ["IPA 6pk", "Lager 12pk", "Pale Ale 6pk", "Pilsner 12pk", "Stout 4pk"], None),
+    ("wine", False, [750, 1500], (11.0, 38.0), ["Whispering Pine", "Domaine Clair", "Red Mesa", "Sunfield"],
+     ["Cabernet Sauvignon", "Pinot Noir", "Chardonnay", "Sauvignon Blanc", "Malbec"], None),
+    ("vodka", True, [750, 1000], (14.0, 34.0), ["Borealis", "Smirnitz", "Glacier Line"],
+     ["Vodka", "Citrus Vodka"], None),
+    ("whiskey", True, [750], (22.0, 65.0), ["Iron Barrel", "Kettle Creek", "Highmoor"],
+     ["Bourbon", "Rye Whiskey", "Single Malt"], None),
     ("tequila", True, [750], (24.0, 55.0), ["Casa Alba", "Agave Sol"], ["Blanco Tequila", "Reposado Tequila"], None),
     ("rum", True, [750], (15.0, 30.0), ["Isla Verde", "Captain's Reef"], ["Spiced Rum", "White Rum"], None),
     ("gin", True, [750], (19.0, 40.0), ["Juniper Hall", "Foggy Dock"], ["London Dry Gin"], None),
@@ -103,8 +109,10 @@ class Catalog:
         stores = []
         for index in range(1, self.spec.stores + 1):
             r = rng(self.spec.seed, "store", index)
-            market_id, _, offset = MARKETS[(index - 1) % min(self.spec.markets, len(MARKETS))] if self.spec.markets <= len(MARKETS) \
+            market_id, _, offset = (
+                MARKETS[(index - 1) % min(self.spec.markets, len(MARKETS))] if self.spec.markets <= len(MARKETS)
                 else (f"M{(index - 1) % self.spec.markets + 1:02d}", "", "-05:00")
+            )
             store_id = f"S{index:04d}"
             stores.append(Store(
                 store_id=store_id,

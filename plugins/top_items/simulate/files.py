@@ -63,7 +63,8 @@ def _assortment(catalog: Catalog, store: Store) -> list[Sku]:
     r = rng(catalog.spec.seed, "assortment", store.store_id)
     top = max(sku.popularity for sku in catalog.skus)
     return [sku for sku in catalog.skus
-            if r.random() < 0.25 + 0.6 * min(1.0, sku.popularity / top * 3) and (store.sells_liquor or not sku.is_liquor)]
+            if r.random() < 0.25 + 0.6 * min(1.0, sku.popularity / top * 3)
+            and (store.sells_liquor or not sku.is_liquor)]
 
 
 def feed_rows(catalog: Catalog, store: Store, feed_date: date) -> list[tuple]:
@@ -71,7 +72,8 @@ def feed_rows(catalog: Catalog, store: Store, feed_date: date) -> list[tuple]:
     rows = []
     for sku in _assortment(catalog, store):
         quantity = 0 if r.random() < 0.1 else r.randint(1, 48)
-        reported_at = f"{feed_date.isoformat()}T0{r.randint(5, 7)}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}{store.utc_offset}"
+        reported_at = (f"{feed_date.isoformat()}T0{r.randint(5, 7)}:{r.randint(0, 59):02d}:"
+                       f"{r.randint(0, 59):02d}{store.utc_offset}")
         rows.append((store.store_id, sku.sku_id, str(quantity), reported_at))
     written, last_valid = [], None
     for row in rows:
@@ -113,12 +115,14 @@ def feed_files(catalog: Catalog, feed_date: date) -> Iterator[tuple[str, bytes]]
 def reference_files(catalog: Catalog, snapshot_date: date) -> Iterator[tuple[str, bytes]]:
     day = snapshot_date.isoformat()
     yield settings.reference_key("stores", day), _csv_bytes(STORE_COLUMNS, (
-        (s.store_id, s.store_name, s.market_id, s.license_type, s.email, s.salesforce_account_id) for s in catalog.stores))
+        (s.store_id, s.store_name, s.market_id, s.license_type, s.email, s.salesforce_account_id)
+        for s in catalog.stores))
     yield settings.reference_key("skus", day), _csv_bytes(SKU_COLUMNS, (
         (k.sku_id, k.name, k.brand, k.category, str(k.is_liquor).lower(), k.volume_ml,
          "" if k.season_start_month is None else k.season_start_month,
          "" if k.season_end_month is None else k.season_end_month, f"{k.price:.2f}") for k in catalog.skus))
-    yield settings.reference_key("order_lines", day), _csv_bytes(ORDER_LINE_COLUMNS, order_lines(catalog, snapshot_date))
+    yield settings.reference_key("order_lines", day), _csv_bytes(ORDER_LINE_COLUMNS,
+                                                                 order_lines(catalog, snapshot_date))
 
 
 def day_files(catalog: Catalog, feed_date: date) -> Iterator[tuple[str, bytes]]:

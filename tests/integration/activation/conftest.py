@@ -7,7 +7,8 @@ import os
 from datetime import date
 
 import pytest
-import requests
+
+from tests.support.mock_control import MockControl
 from top_items.activation.plan import map_row
 from top_items.registry import consumer
 
@@ -20,57 +21,17 @@ EXPORT_DDL = {
 }
 
 
-class Control:
-    """A mock's control API (no auth): faults, request log, config, tokens, reset."""
-
-    def __init__(self, spec: dict):
-        self.url = spec["host"].rstrip("/")
-        self.http = requests.Session()
-        self.http.trust_env = False
-        ca = (spec.get("extra") or {}).get("ca_bundle")
-        if ca:
-            self.http.verify = ca
-
-    def fault(self, **spec) -> dict:
-        r = self.http.post(f"{self.url}/__mock/faults", json=spec, timeout=10)
-        assert r.status_code == 201, r.text
-        return r.json()["faults"][0]
-
-    def faults(self) -> list[dict]:
-        return self.http.get(f"{self.url}/__mock/faults", timeout=10).json()["faults"]
-
-    def requests(self) -> list[dict]:
-        return self.http.get(f"{self.url}/__mock/requests", timeout=10).json()["requests"]
-
-    def writes(self) -> list[dict]:
-        """Calls that could change records (the token endpoint and reads excluded)."""
-        return [r for r in self.requests() if r["method"] in ("POST", "PATCH", "PUT", "DELETE")
-                and "oauth2/token" not in r["path"] and not r["path"].endswith(("/batch/read",))]
-
-    def config(self, **values) -> dict:
-        r = self.http.post(f"{self.url}/__mock/config", json=values, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def token(self, ttl_seconds=None) -> str:
-        return self.http.post(f"{self.url}/__mock/tokens", json={"ttl_seconds": ttl_seconds},
-                              timeout=10).json()["access_token"]
-
-    def reset(self) -> None:
-        assert self.http.post(f"{self.url}/__mock/reset", timeout=10).status_code == 200
-
-
 @pytest.fixture
-def sf_ctl(world) -> Control:
-    control = Control(world.services["salesforce"])
+def sf_ctl(world) -> MockControl:
+    control = MockControl.from_connection(world.services["salesforce"])
     control.reset()
     yield control
     control.reset()
 
 
 @pytest.fixture
-def crm_ctl(world) -> Control:
-    control = Control(world.services["hubspot_crm"])
+def crm_ctl(world) -> MockControl:
+    control = MockControl.from_connection(world.services["hubspot_crm"])
     control.reset()
     yield control
     control.reset()
@@ -124,7 +85,7 @@ def expected(conn, name: str, feed_date: str) -> dict[str, dict]:
         cur.execute(f"select * from {spec.export} where feed_date = %s", (feed_date,))
         columns = [c.name for c in cur.description]
         for row in cur.fetchall():
-            record = map_row(spec, dict(zip(columns, row)))
+            record = map_row(spec, dict(zip(columns, row, strict=False)))
             out[record[spec.external_id]] = {k: v for k, v in record.items() if k not in spec.stamp_fields}
     return out
 
@@ -188,7 +149,7 @@ def sync_runs(conn, name: str) -> list[dict]:
     with conn.cursor() as cur:
         cur.execute("select * from ops.sync_runs where consumer = %s order by sync_run_id", (name,))
         columns = [c.name for c in cur.description]
-        return [dict(zip(columns, r)) for r in cur.fetchall()]
+        return [dict(zip(columns, r, strict=False)) for r in cur.fetchall()]
 
 
 D1, D2, D3 = date(2026, 11, 23).isoformat(), date(2026, 11, 24).isoformat(), date(2026, 11, 25).isoformat()

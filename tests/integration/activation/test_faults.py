@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+
 from top_items.activation.base import AuthError
 from top_items.activation.sync import sync_consumer
 
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.timeout(180)
 
 COMPOSITE = {"path": "composite/sobjects"}
 SF_FAULTS = {
-    "429_retry_after": {"kind": "http_status", "status": 429, "count": 1, "headers": {"Retry-After": "1"}, "match": COMPOSITE},
+    "429_retry_after": {"kind": "http_status", "status": 429, "count": 1, "headers": {"Retry-After": "1"},
+                        "match": COMPOSITE},
     "403_request_limit": {"kind": "http_status", "status": 403, "count": 2, "match": COMPOSITE},
     "500_burst": {"kind": "http_status", "status": 500, "count": 3, "match": COMPOSITE},
     "503_burst": {"kind": "http_status", "status": 503, "count": 3, "match": COMPOSITE},
@@ -86,7 +88,9 @@ def test_salesforce_rejected_records_are_recorded_and_retried(exports, sf_ctl):
                  count=1)
     first = sync_consumer(conn, "salesforce", D1, run_id="r1")
     assert first.outcome == "warning" and first.failed["add"] == 2 and first.succeeded["add"] == 28
-    errors = conn.execute("select record_key, operation, error_code from ops.sync_errors order by record_key").fetchall()
+    errors = conn.execute(
+        "select record_key, operation, error_code from ops.sync_errors order by record_key"
+    ).fetchall()
     assert errors == [("S001:K002", "add", "DUPLICATE_EXTERNAL_ID"),
                       ("S003:K003", "add", "FIELD_CUSTOM_VALIDATION_EXCEPTION")]
     failed = conn.execute("select record_key, failures from ops.sync_state where status = 'failed' "
@@ -102,7 +106,8 @@ def test_salesforce_rejected_records_are_recorded_and_retried(exports, sf_ctl):
 
 
 CRM_FAULTS = {
-    "429_retry_after": {"kind": "http_status", "status": 429, "count": 2, "retry_after": 1, "match": {"path": "batch/upsert"}},
+    "429_retry_after": {"kind": "http_status", "status": 429, "count": 2, "retry_after": 1,
+                        "match": {"path": "batch/upsert"}},
     "500_burst": {"kind": "http_status", "status": 500, "count": 3, "match": {"path": "batch/upsert"}},
     "503_burst": {"kind": "http_status", "status": 503, "count": 3, "match": {"path": "batch"}},
     "latency_timeout": {"kind": "latency", "seconds": 2.5, "count": 1, "match": {"path": "batch/upsert"}},

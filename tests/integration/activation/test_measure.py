@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+
 from top_items.activation.sync import sync_consumer
 
 from .conftest import D1, D2, D3, crm_day, destination_for, load, sf_day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from top_items.activation.sync import sync_consumer
 
 from .conftest import (
@@ -23,7 +24,9 @@ def test_salesforce_first_unchanged_and_changed_days(exports, sf_ctl):
     conn = exports
     load(conn, "salesforce", D1, sf_day(D1))
     first = sync_consumer(conn, "salesforce", D1, run_id="r1")
-    assert (first.outcome, first.planned, first.records_pushed) == ("success", {"add": 30, "change": 0, "remove": 0}, 30)
+    assert (first.outcome, first.planned, first.records_pushed) == (
+        "success", {"add": 30, "change": 0, "remove": 0}, 30
+    )
     assert first.succeeded["add"] == 30
     assert_destination_equals_export(conn, "salesforce", D1)
 

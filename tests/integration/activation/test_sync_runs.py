@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+
 from top_items.activation.base import AuthError, TooManyRejected
 from top_items.activation.sync import sync_consumer
 
@@ -121,8 +122,11 @@ def test_dry_run_prints_the_plan_and_pushes_nothing(exports, sf_ctl, capsys):
 
 def test_retailer_app_is_a_snapshot_destination_of_the_same_engine(exports, s3):
     conn = exports
-    day = lambda d, extra=(): [{"feed_date": d, "store_id": s, "items": json.dumps(
-        [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])} for s in ("S1", "S2", "S3")]
+
+    def day(d, extra=()):
+        return [{"feed_date": d, "store_id": s, "items": json.dumps(
+            [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])} for s in ("S1", "S2", "S3")]
+
     load(conn, "retailer_app", D1, day(D1))
     first = sync_consumer(conn, "retailer_app", D1, run_id="r1")
     assert first.outcome == "success" and first.planned["add"] == 3 and first.records_pushed == 3

@@ -22,7 +22,7 @@ ORDER_LINES = "order_id,order_date,store_id,sku_id,units,revenue\nO1,2026-11-20,
 EVERY_KIND = [
     (f"S0001,K1,5,{TS}", None),
     (f"S0001,K2,0,{TS}", None),  # quantity 0 loads (it means "not carried", decided in the marts)
-    (f'"S0001","K14","6","2026-11-25T11:00:00Z"', None),
+    ('"S0001","K14","6","2026-11-25T11:00:00Z"', None),
     (f"S0001,K3,-2,{TS}", "negative_quantity"),
     (f"S0001,K4,3.5,{TS}", "non_integer_quantity"),
     (f"S0001,K5,,{TS}", "non_integer_quantity"),
@@ -79,7 +79,9 @@ def test_every_bad_row_is_quarantined_with_its_reason_and_nothing_is_lost(loaded
     audit = conn.execute("select rows_in, rows_loaded, rows_quarantined, status, checksum_sha256 from ops.load_audit "
                          "where dataset = 'inventory_feed'").fetchall()
     assert audit == [(len(EVERY_KIND), 3, len(EVERY_KIND) - 3, "loaded", result.files[0].checksum_sha256)]
-    first = conn.execute("select remaining_qty, reported_at::text from raw.inventory_feed where sku_id = 'K1'").fetchone()
+    first = conn.execute(
+        "select remaining_qty, reported_at::text from raw.inventory_feed where sku_id = 'K1'"
+    ).fetchone()
     assert first[0] == 5  # the first occurrence of a duplicated key wins
 
 
@@ -87,7 +89,8 @@ def test_a_file_with_the_wrong_header_is_rejected_whole_and_the_others_load(load
     conn = loaded_reference
     put(s3, settings.feed_key(D, "S0001"), feed([f"S0001,K1,5,{TS}"]))
     put(s3, settings.feed_key(D, "S0002"), feed([f"S0002,K1,5,{TS}"], header="store,sku_id,qty,reported_at"))
-    put(s3, settings.feed_key(D, "S0003"), b"store_id,sku_id,remaining_qty,reported_at\nS0001,K\xff\xfe,1," + TS.encode())
+    put(s3, settings.feed_key(D, "S0003"),
+        b"store_id,sku_id,remaining_qty,reported_at\nS0001,K\xff\xfe,1," + TS.encode())
 
     with pytest.raises(RejectedFilesError) as raised:
         load_inventory_feeds(conn, s3, D, run_id="test")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.ingest.test_feed_loading import STORES, D, put, put_reference
 from top_items import settings
 from top_items.ingest.reference import ReferenceSnapshotError, load_reference_snapshots, load_snapshot
-from tests.integration.ingest.test_feed_loading import D, STORES, put, put_reference
 
 
 def test_snapshots_load_typed_with_quoted_commas(warehouse, s3):

@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 import requests
 
 from mocks import demo_credentials as creds
 from mocks.launcher import RunningMock, start
-
-
-@dataclass
-class Control:
-    """The control API of one running mock (no auth)."""
-
-    mock: RunningMock
-    http: requests.Session
-
-    def _url(self, path: str) -> str:
-        return f"{self.mock.url}/__mock/{path}"
-
-    def fault(self, **spec) -> dict:
-        r = self.http.post(self._url("faults"), json=spec, timeout=10)
-        assert r.status_code == 201, r.text
-        return r.json()["faults"][0]
-
-    def faults(self) -> list[dict]:
-        return self.http.get(self._url("faults"), timeout=10).json()["faults"]
-
-    def requests(self) -> list[dict]:
-        return self.http.get(self._url("requests"), timeout=10).json()["requests"]
-
-    def config(self, **values) -> dict:
-        r = self.http.post(self._url("config"), json=values, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def token(self, ttl_seconds: float | None) -> str:
-        return self.http.post(self._url("tokens"), json={"ttl_seconds": ttl_seconds}, timeout=10).json()["access_token"]
-
-    def state(self) -> dict:
-        return self.http.get(self._url("state"), timeout=10).json()
-
-    def reset(self) -> None:
-        assert self.http.post(self._url("reset"), timeout=10).status_code == 200
+from tests.support.mock_control import MockControl
 
 
 def _running(tmp_path_factory, name: str):
@@ -70,32 +33,29 @@ def pager_mock(tmp_path_factory):
     yield from _running(tmp_path_factory, "pager")
 
 
-def _control(mock: RunningMock) -> Control:
-    control = Control(mock, mock.session())
+def _control(mock: RunningMock) -> MockControl:
+    control = MockControl.from_mock(mock)
     control.reset()
     return control
 
 
 @pytest.fixture
-def sf_control(salesforce_mock) -> Control:
+def sf_control(salesforce_mock) -> MockControl:
     return _control(salesforce_mock)
 
 
 @pytest.fixture
-def crm_control(crm_mock) -> Control:
+def crm_control(crm_mock) -> MockControl:
     return _control(crm_mock)
 
 
 @pytest.fixture
-def pager_control(pager_mock) -> Control:
+def pager_control(pager_mock) -> MockControl:
     return _control(pager_mock)
 
 
 def sf_session(mock: RunningMock) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # this machine sets REQUESTS_CA_BUNDLE, which would otherwise win over verify=
-    session.verify = str(mock.ca_path)
-    return session
+    return MockControl.from_mock(mock).session()
 
 
 def sf_client(mock: RunningMock, token: str = creds.SALESFORCE_ACCESS_TOKEN):

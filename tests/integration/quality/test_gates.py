@@ -4,7 +4,6 @@ measured value, and every check of every run lands in ops.dq_results."""
 from __future__ import annotations
 
 import pytest
-from top_items.quality import GateFailedError
 
 from tests.integration.quality.conftest import (
     PREVIOUS,
@@ -14,6 +13,7 @@ from tests.integration.quality.conftest import (
     outcome,
     relax_feed_constraints,
 )
+from top_items.quality import GateFailedError
 
 FEED = "raw.inventory_feed"
 MART = "marts.store_missing_top_items"
@@ -69,7 +69,8 @@ def test_metrics_are_recorded_only_when_the_gate_passes(market):
     ("remaining_qty: remaining_qty is never negative",
      "insert into raw.inventory_feed values ('2026-11-25', 'S1', 'NEG', -4, now(), 'f', 9)", 1),
     ("one row per store, SKU and day",
-     "insert into raw.inventory_feed select * from raw.inventory_feed where store_id = 'S1' and sku_id = 'X1'", 1),  # Soda counts the extra rows
+     # Soda counts the extra rows
+     "insert into raw.inventory_feed select * from raw.inventory_feed where store_id = 'S1' and sku_id = 'X1'", 1),
 ])
 def test_raw_feed_violations_fail_the_right_check(market, check_name, breakage, measured):
     good_world(market, D)
@@ -84,7 +85,8 @@ def test_raw_feed_violations_fail_the_right_check(market, check_name, breakage, 
     with pytest.raises(GateFailedError) as raised:
         result.raise_for_failures()
     message = str(raised.value)
-    assert f"{FEED}: {check_name}" in message and f"measured {measured}," in message and "threshold must be = 0" in message
+    assert (f"{FEED}: {check_name}" in message and f"measured {measured}," in message
+            and "threshold must be = 0" in message)
 
 
 def test_the_quarantined_share_is_bounded(market):
@@ -134,7 +136,8 @@ def test_more_than_ten_recommendations_for_a_store_fail(market):
     good_world(market, D)
     for rank in range(11, 13):
         market.conn.execute("insert into marts.store_missing_top_items "
-                            "select feed_date, store_id, sku_id || %s, market_rank, %s from marts.store_missing_top_items "
+                            "select feed_date, store_id, sku_id || %s, market_rank, %s "
+                            "from marts.store_missing_top_items "
                             "where store_id = 'S1' and store_rank = 1", (str(rank), rank))
 
     result = gate(market.conn, "marts")
@@ -232,7 +235,9 @@ def test_a_missing_table_is_a_failure_not_a_crash(market):
     assert any('relation "raw.skus" does not exist' in (c.detail or "") for c in skus)
     # the other contracts of the gate were still verified
     assert outcome(result, "raw.stores", "one row per store").outcome == "pass"
-    assert "raw.skus: contract verification [error]" in str(pytest.raises(GateFailedError, result.raise_for_failures).value)
+    assert "raw.skus: contract verification [error]" in str(
+        pytest.raises(GateFailedError, result.raise_for_failures).value
+    )
 
 
 def test_an_empty_day_fails_rather_than_passing_on_nothing(market):

@@ -18,13 +18,15 @@ class Marketplace:
 
     def store(self, store_id: str, market_id: str = "M1", license_type: str = "full_liquor") -> "Marketplace":
         self.conn.execute("insert into raw.stores values (%s, %s, %s, %s, %s, %s, '2026-01-01', 'test')",
-                          (store_id, f"Store {store_id}", market_id, license_type, f"{store_id}@x.com", f"001{store_id}"))
+                          (store_id, f"Store {store_id}", market_id, license_type, f"{store_id}@x.com",
+                           f"001{store_id}"))
         return self
 
     def sku(self, sku_id: str, *, liquor: bool = False, volume_ml: int = 750, season: tuple[int, int] | None = None,
             name: str | None = None) -> "Marketplace":
         start, end = season or (None, None)
-        self.conn.execute("insert into raw.skus values (%s, %s, 'Brand', 'cat', %s, %s, %s, %s, 10, '2026-01-01', 'test')",
+        self.conn.execute("insert into raw.skus values "
+                          "(%s, %s, 'Brand', 'cat', %s, %s, %s, %s, 10, '2026-01-01', 'test')",
                           (sku_id, name or f"SKU {sku_id}", liquor, volume_ml, start, end))
         return self
 

@@ -20,7 +20,8 @@ def model(tmp_path: Path, layer: str, name: str, sql: str, materialized: str):
 def test_an_incremental_model_picks_up_a_new_column_with_a_full_refresh(warehouse, tmp_path):
     first = model(tmp_path, "marts", "t_inc", "select %(feed_date)s::date as feed_date, 1 as a", "incremental")
     build(warehouse, first, "2026-11-24")
-    second = model(tmp_path, "marts", "t_inc", "select %(feed_date)s::date as feed_date, 1 as a, 'x' as b", "incremental")
+    second = model(tmp_path, "marts", "t_inc", "select %(feed_date)s::date as feed_date, 1 as a, 'x' as b",
+                   "incremental")
 
     result = build(warehouse, second, "2026-11-25")
 
@@ -58,4 +59,5 @@ def test_a_view_whose_columns_change_is_recreated(warehouse, tmp_path):
 def test_every_build_is_recorded(warehouse, tmp_path):
     build(warehouse, model(tmp_path, "marts", "t_rec", "select 1 as a", "table"), "2026-11-25", run_id="r1")
 
-    assert warehouse.execute("select run_id, model, row_count from ops.model_runs").fetchall() == [("r1", "marts.t_rec", 1)]
+    runs = warehouse.execute("select run_id, model, row_count from ops.model_runs").fetchall()
+    assert runs == [("r1", "marts.t_rec", 1)]

@@ -27,7 +27,9 @@ def test_a_50_ml_nip_is_never_recommended_but_51_ml_is(market):
     market.build(D)
 
     assert market.recommended(D, "S1") == ["SMALL"]
-    assert market.conn.execute("select market_rank from marts.fct_market_top_skus where sku_id = 'NIP'").fetchone()[0] == 1
+    assert market.conn.execute(
+        "select market_rank from marts.fct_market_top_skus where sku_id = 'NIP'"
+    ).fetchone()[0] == 1
 
 
 def test_a_seasonal_sku_only_in_its_season_including_one_that_wraps_the_year(market):

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from top_items.activation.engine import rejected_allowance
 from top_items.activation.plan import (
     MappingError,

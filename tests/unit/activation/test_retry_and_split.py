@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from top_items.activation import retry
 from top_items.activation.base import BatchRejected, Outcome
 from top_items.activation.engine import push_splitting
@@ -47,7 +48,9 @@ def test_call_retries_with_the_servers_delay_then_gives_up():
             raise ConnectionError("boom")
         return "ok"
 
-    classify = lambda exc: retry.Retryable("boom", 1.5) if isinstance(exc, ConnectionError) else None
+    def classify(exc):
+        return retry.Retryable("boom", 1.5) if isinstance(exc, ConnectionError) else None
+
     policy = retry.Policy(attempts=5, base_seconds=0.1, max_seconds=30)
     assert retry.call(flaky, classify, policy, what="t", sleep=slept.append) == "ok"
     assert slept == [1.5, 1.5]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+
 from top_items.quality import contracts
 from top_items.settings import CONTRACTS_DIR, SQL_DIR
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+
 from top_items.quality.outcomes import (
     CheckRecord,
     check_level,

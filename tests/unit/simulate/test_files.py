@@ -143,7 +143,7 @@ def broken_feeds() -> list[tuple[list[tuple], list[tuple]]]:
 def bad_row_kind(clean: tuple, broken: tuple) -> str:
     if len(broken) != len(clean):
         return "wrong_column_count"
-    changed = {FEED_HEADER[index] for index, (was, now) in enumerate(zip(clean, broken)) if was != now}
+    changed = {FEED_HEADER[index] for index, (was, now) in enumerate(zip(clean, broken, strict=False)) if was != now}
     store_id, sku_id, quantity, _ = broken
     return {
         frozenset({"remaining_qty"}): "negative_quantity" if quantity.startswith("-") else "non_integer_quantity",
@@ -155,7 +155,8 @@ def bad_row_kind(clean: tuple, broken: tuple) -> str:
 
 def test_a_bad_row_rate_produces_every_bad_row_kind():
     kinds = {bad_row_kind(clean_row, broken_row)
-             for clean, broken in broken_feeds() for clean_row, broken_row in zip(clean, broken) if clean_row != broken_row}
+             for clean, broken in broken_feeds()
+             for clean_row, broken_row in zip(clean, broken, strict=False) if clean_row != broken_row}
     assert kinds == set(BAD_ROW_KINDS)
 
 
@@ -168,7 +169,7 @@ def test_a_zero_bad_row_rate_breaks_nothing():
 def test_every_duplicate_key_row_repeats_a_key_already_in_its_file():
     not_duplicates = []
     for clean, broken in broken_feeds():
-        for index, (clean_row, broken_row) in enumerate(zip(clean, broken)):
+        for index, (clean_row, broken_row) in enumerate(zip(clean, broken, strict=False)):
             if clean_row != broken_row and bad_row_kind(clean_row, broken_row) == "duplicate_key":
                 earlier_valid_skus = {row[1] for row in broken[:index] if row in clean}
                 if broken_row[1] not in earlier_valid_skus:
