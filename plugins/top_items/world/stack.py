@@ -119,11 +119,8 @@ def _save(world: World) -> None:
 
 
 def _start_mocks(world: World) -> None:
-    """Start the HTTP mocks when the mocks package is present; each becomes an Airflow connection."""
-    try:
-        from mocks import launcher
-    except ImportError:  # the mocks arrive with the reverse-ETL work; the warehouse and S3 do not need them
-        return
+    """Start the HTTP mocks (detached, like the other servers); each becomes an Airflow connection."""
+    from mocks import launcher
     from top_items.world.mock_connections import airflow_connection
 
     for service, conn_id in (("salesforce", settings.SALESFORCE_CONN_ID), ("crm", settings.CRM_CONN_ID),
