@@ -57,3 +57,17 @@ def test_pipeline_publishes_what_the_retailer_app_reads(world, warehouse, s3, ai
     published = [(r["store_id"], item["sku_id"], item["rank"]) for r in records for item in r["items"]]
     assert sorted(published) == sorted(expected)
     assert all(r["feed_date"] == FEED_DATE for r in records)
+
+
+def test_one_day_by_hand_simulate_then_pipeline(world, warehouse, s3, destinations, airflow_db):
+    """What the README's "one day by hand" does: the outside world's DAG, then the control plane's."""
+    simulated = run_dag("simulate_source_systems", "2026-07-15", conf={"stores": 8, "skus": 60, "days": 20})
+    assert simulated.state == "success"
+
+    run = run_dag("top_items_pipeline", "2026-07-15")
+
+    assert run.state == "success"
+    assert destinations.latest()["feed_date"] == "2026-07-15"
+    coverage = warehouse.execute("select count(*) filter (where has_valid_feed), count(*) "
+                                 "from marts.fct_store_feed_coverage where feed_date = '2026-07-15'").fetchone()
+    assert coverage == (7, 8)  # the simulation's default leaves one store without a feed

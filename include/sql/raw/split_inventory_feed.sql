@@ -19,6 +19,7 @@ with fields as (
     -- quotes are dropped before splitting: no feed value may contain a quote or a comma;
     -- offset 0 keeps the split a subquery, computed once per line rather than once per field reference
     cross join lateral (select string_to_array(replace(landing.line, '"', ''), ',') as a offset 0) as parts
+    offset 0  -- keeps the fields columns computed once, not re-extracted at every reference in the checks below
 )
 
 select

@@ -8,5 +8,7 @@ def ensure_schemas(conn) -> None:
         # Concurrent first runs (a backfill) would race on CREATE ... IF NOT EXISTS.
         conn.execute("select pg_advisory_xact_lock(hashtext('top_items.schema'))")
         sqlfiles.run(conn, "raw/schema.sql")
+        sqlfiles.run(conn, "raw/timestamp_check_pg16.sql" if conn.info.server_version >= 160000
+                     else "raw/timestamp_check_portable.sql")
         sqlfiles.run(conn, "ops/schema.sql")
         sqlfiles.run(conn, "ops/quality.sql")
