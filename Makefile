@@ -36,7 +36,7 @@ down: venv  ## stop it
 	$(PY) -m top_items world down
 
 ui: up  ## the same world plus `airflow standalone` (admin password: .airflow/simple_auth_manager_passwords.json.generated)
-	source .world.env && $(VENV)/bin/airflow db migrate >/dev/null && exec $(VENV)/bin/airflow standalone
+	source .world.env && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && airflow db migrate >/dev/null && exec airflow standalone
 
 lint: venv
 	$(VENV)/bin/ruff check dags plugins mocks tests

@@ -6,10 +6,13 @@ FEED_DATE="${1:?usage: demo.sh YYYY-MM-DD}"
 PY=.venv/bin/python
 started=$(date +%s)
 
-$PY -m top_items world up
-trap '$PY -m top_items world down >/dev/null' EXIT
-set -a; source .world.env; set +a
+# The demo's own world, fresh each time, so it never mixes with a world `make up` left running.
+$PY -m top_items world up --name .world-demo --fresh
+trap '$PY -m top_items world down --name .world-demo >/dev/null' EXIT
+set -a; source .world-demo.env; set +a
+export AIRFLOW_HOME="$PWD/.airflow-demo"
 
+rm -rf "$AIRFLOW_HOME"; mkdir -p "$AIRFLOW_HOME"
 echo "--- airflow db migrate (metadata in $AIRFLOW_HOME)"
 .venv/bin/airflow db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { tail -20 "$AIRFLOW_HOME/migrate.log"; exit 1; }
 
@@ -28,5 +31,6 @@ echo
 $PY -m top_items summary --date "$FEED_DATE"
 echo
 $PY -m top_items latest --stores 3
+echo "(the demo's world stops now; \`make up\` starts one that stays, with .world.env to source)"
 echo
 echo "demo finished in $(( $(date +%s) - started ))s"

@@ -9,19 +9,21 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
 
 from top_items import settings
 
-WORLD_DIR = settings.REPO_ROOT / ".world"
-ENV_FILE = settings.REPO_ROOT / ".world.env"
+WORLD_NAME = ".world"  # the world's state lives in <repo>/<name>/ and its env file is <repo>/<name>.env
 
 
 def _world(args) -> int:
     from top_items.world import stack
 
+    world_dir = settings.REPO_ROOT / args.name
+    env_file = settings.REPO_ROOT / f"{args.name}.env"
     if args.action == "compose-env":
         world = stack.compose_world()
         env = {k: v for k, v in world.environment().items() if k.startswith(("AIRFLOW_CONN_", "AWS_"))}
@@ -29,14 +31,17 @@ def _world(args) -> int:
         print(f"wrote the compose world's connections to {args.out}")
         return 0
     if args.action == "up":
-        world = stack.up(WORLD_DIR, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None)
-        stack.write_env_file(world, ENV_FILE)
+        if args.fresh:
+            stack.down(world_dir)
+            shutil.rmtree(world_dir, ignore_errors=True)
+        world = stack.up(world_dir, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None)
+        stack.write_env_file(world, env_file)
         where = "embedded Postgres" if world.embedded_warehouse else "the server at WAREHOUSE_URI"
         print(f"world up: warehouse on {where} ({world.warehouse_uri}), S3 on {world.s3_endpoint}"
-              + "".join(f", {name}" for name in world.services) + f"\nsource {ENV_FILE.name} to use it")
+              + "".join(f", {name}" for name in world.services) + f"\nsource {env_file.name} to use it")
     else:
-        stack.down(WORLD_DIR)
-        ENV_FILE.unlink(missing_ok=True)
+        stack.down(world_dir)
+        env_file.unlink(missing_ok=True)
         print("world down")
     return 0
 
@@ -127,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
     world = sub.add_parser("world", help="start or stop the simulated world (warehouse, S3, mocks)")
     world.add_argument("action", choices=["up", "down", "compose-env"])
     world.add_argument("--out", default="/state/world.env", help="compose-env: where to write the env file")
+    world.add_argument("--name", default=WORLD_NAME,
+                       help="folder of this world's state (and <name>.env); make demo uses its own, .world-demo")
+    world.add_argument("--fresh", action="store_true", help="up: start from empty state (drops an earlier up's data)")
     world.add_argument("--warehouse-uri", help="use this Postgres instead of the embedded one (or set WAREHOUSE_URI)")
     world.set_defaults(func=_world)
 

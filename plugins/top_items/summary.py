@@ -118,7 +118,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     if not summary["syncs"]:
         out.append("  nothing published")
     out.append("")
-    out.append("Look at it:")
+    out.append("Look at it (in the world `make up` keeps running; `make demo` stops its own):")
     out.append("  source .world.env && .venv/bin/python -m top_items latest"
                "     # the retailer app's view (latest.json)")
     out.append("  source .world.env && .venv/bin/python -m top_items summary --date " + summary["feed_date"])

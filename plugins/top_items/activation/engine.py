@@ -26,7 +26,7 @@ from top_items.activation.base import (
     TooManyRejected,
 )
 from top_items.activation.exports import export_rows
-from top_items.activation.guard import VolumeGuardBlocked, check_volume
+from top_items.activation.guard import VolumeGuardBlocked, VolumeVerdict, check_volume
 from top_items.activation.plan import ADD, CHANGE, REMOVE, Op, Plan, batches, diff
 from top_items.registry import Consumer
 
@@ -107,28 +107,31 @@ def _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec,
     result.plan = plan
     rec.counts.update(plan.counts())
     log.info("%s -> %s for %s: plan %s", consumer.name, destination.name, feed_date, plan.describe())
-    held = sum(row.status == "synced" for row in current.values())
-    verdict = check_volume(consumer, plan, held, overridden=override_volume_guard)
+    newest = state.last_pushed_feed_date(conn, consumer.name)
+    backfill = newest is not None and date.fromisoformat(str(feed_date)) < newest
+    if backfill:  # nothing a consumer reads moves backwards, so there is no jump to guard against
+        verdict = VolumeVerdict(True, None, plan.rows, f"backfill of {feed_date} (newest pushed: {newest}): "
+                                                       "the guard applies to the newest day only")
+    else:
+        held = sum(row.status == "synced" for row in current.values())
+        verdict = check_volume(consumer, plan, held, overridden=override_volume_guard)
     (log.info if verdict.allowed and not override_volume_guard else log.warning)("volume guard: %s", verdict.message)
     if dry_run:
         print(f"[dry run] {consumer.name} -> {destination.name} for {feed_date}: {plan.describe()}\n"
               f"[dry run] volume guard: {verdict.message}")
         rec.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
         return
-    if not verdict.allowed:
-        rec.outcome, rec.detail = "blocked", verdict.message
-        raise VolumeGuardBlocked(verdict.message)
-    if override_volume_guard:
-        rec.detail = f"volume guard override: {verdict.message}"
-
-    newest = state.last_pushed_feed_date(conn, consumer.name)
-    backfill = newest is not None and date.fromisoformat(str(feed_date)) < newest
     if backfill and not destination.snapshot:
         rec.outcome = "skipped"
         rec.detail = (f"backfill: {feed_date} is older than {newest}, the last feed date pushed to "
                       f"{destination.name}; pushing it would roll the destination back")
         log.warning("%s: %s", consumer.name, rec.detail)
         return
+    if not verdict.allowed:
+        rec.outcome, rec.detail = "blocked", verdict.message
+        raise VolumeGuardBlocked(verdict.message)
+    if override_volume_guard:
+        rec.detail = f"volume guard override: {verdict.message}"
 
     destination.connect()
     if destination.snapshot:

@@ -43,3 +43,16 @@ def test_a_first_sync_has_no_baseline_and_is_allowed(exports, sf_ctl):
     result = sync_consumer(conn, "salesforce", D1, run_id="r1", dry_run=True)
 
     assert result.outcome == "dry_run" and "first sync: no baseline yet" in result.detail
+
+
+def test_a_backfill_is_not_blocked_by_the_guard_and_rolls_nothing_back(exports, sf_ctl):
+    conn = exports
+    load(conn, "salesforce", D2, sf_day(D2, stores=20))
+    sync_consumer(conn, "salesforce", D2, run_id="r2")
+    load(conn, "salesforce", D1, sf_day(D1, stores=2))  # an older, much smaller day
+    writes_before = len(sf_ctl.writes())
+
+    result = sync_consumer(conn, "salesforce", D1, run_id="r1")
+
+    assert result.outcome == "skipped" and "backfill" in result.detail
+    assert len(sf_ctl.writes()) == writes_before
