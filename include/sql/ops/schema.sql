@@ -50,7 +50,10 @@ create table if not exists ops.sync_runs (
     records_pushed     integer not null default 0,
     api_calls          integer not null default 0,
     location           text,
-    outcome            text not null,
+    outcome            text not null
+        check (outcome in ('success', 'warning', 'failed', 'skipped', 'blocked', 'running')),
+    rejected_rows      integer not null default 0,
+    duration_s         numeric(10, 3),
     detail             text,
     started_at         timestamptz not null default now(),
     finished_at        timestamptz
@@ -90,10 +93,3 @@ create table if not exists ops.sync_errors (
     created_at     timestamptz not null default now()
 );
 create index if not exists sync_errors_consumer on ops.sync_errors (consumer, feed_date);
-alter table ops.sync_runs add column if not exists duration_s numeric(10, 3);
-alter table ops.sync_runs add column if not exists rejected_rows integer not null default 0;
-
--- Outcomes of a sync run (kept as a named constraint so that adding one is an idempotent migration).
-alter table ops.sync_runs drop constraint if exists sync_runs_outcome_check;
-alter table ops.sync_runs add constraint sync_runs_outcome_check
-    check (outcome in ('success', 'warning', 'failed', 'skipped', 'blocked', 'running'));
