@@ -28,7 +28,14 @@ RETAILER_APP_BUCKET = "retailer-app"
 RETAILER_APP_PREFIX = "top-items"
 
 FEED_COLUMNS = ("store_id", "sku_id", "remaining_qty", "reported_at")
-REFERENCE_TABLES = ("stores", "skus", "order_lines")
+# The reference snapshots' headers (edge contract), in load order: order lines refer to stores and SKUs.
+REFERENCE_COLUMNS = {
+    "stores": ("store_id", "store_name", "market_id", "license_type", "email", "salesforce_account_id"),
+    "skus": ("sku_id", "name", "brand", "category", "is_liquor", "volume_ml", "season_start_month",
+             "season_end_month", "price"),
+    "order_lines": ("order_id", "order_date", "store_id", "sku_id", "units", "revenue"),
+}
+REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 
 
 def feed_prefix(feed_date: str) -> str:

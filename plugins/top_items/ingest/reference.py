@@ -18,12 +18,7 @@ from top_items.ingest.objects import fetch, list_keys, list_partitions
 
 log = logging.getLogger(__name__)
 
-COLUMNS = {
-    "stores": ("store_id", "store_name", "market_id", "license_type", "email", "salesforce_account_id"),
-    "skus": ("sku_id", "name", "brand", "category", "is_liquor", "volume_ml", "season_start_month",
-             "season_end_month", "price"),
-    "order_lines": ("order_id", "order_date", "store_id", "sku_id", "units", "revenue"),
-}
+COLUMNS = settings.REFERENCE_COLUMNS
 SNAPSHOT = re.compile(r"snapshot_date=(\d{4}-\d{2}-\d{2})/$")
 SHOW_BAD_ROWS = 10
 

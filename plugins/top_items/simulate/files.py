@@ -10,12 +10,7 @@ from datetime import date, timedelta
 from top_items import settings
 from top_items.simulate.catalog import Catalog, Sku, Store, rng
 
-STORE_COLUMNS = ("store_id", "store_name", "market_id", "license_type", "email", "salesforce_account_id")
-SKU_COLUMNS = ("sku_id", "name", "brand", "category", "is_liquor", "volume_ml", "season_start_month",
-               "season_end_month", "price")
-ORDER_LINE_COLUMNS = ("order_id", "order_date", "store_id", "sku_id", "units", "revenue")
-
-# How a broken feed row looks, one per quarantine reason the loader knows (see include/sql/ingest/).
+# How a broken feed row looks: one per quarantine reason of include/sql/raw/split_inventory_feed.sql.
 BAD_ROW_KINDS = ("negative_quantity", "non_integer_quantity", "empty_key", "bad_timestamp",
                  "wrong_column_count", "unknown_store", "duplicate_key")
 
@@ -114,14 +109,14 @@ def feed_files(catalog: Catalog, feed_date: date) -> Iterator[tuple[str, bytes]]
 
 def reference_files(catalog: Catalog, snapshot_date: date) -> Iterator[tuple[str, bytes]]:
     day = snapshot_date.isoformat()
-    yield settings.reference_key("stores", day), _csv_bytes(STORE_COLUMNS, (
+    yield settings.reference_key("stores", day), _csv_bytes(settings.REFERENCE_COLUMNS["stores"], (
         (s.store_id, s.store_name, s.market_id, s.license_type, s.email, s.salesforce_account_id)
         for s in catalog.stores))
-    yield settings.reference_key("skus", day), _csv_bytes(SKU_COLUMNS, (
+    yield settings.reference_key("skus", day), _csv_bytes(settings.REFERENCE_COLUMNS["skus"], (
         (k.sku_id, k.name, k.brand, k.category, str(k.is_liquor).lower(), k.volume_ml,
          "" if k.season_start_month is None else k.season_start_month,
          "" if k.season_end_month is None else k.season_end_month, f"{k.price:.2f}") for k in catalog.skus))
-    yield settings.reference_key("order_lines", day), _csv_bytes(ORDER_LINE_COLUMNS,
+    yield settings.reference_key("order_lines", day), _csv_bytes(settings.REFERENCE_COLUMNS["order_lines"],
                                                                  order_lines(catalog, snapshot_date))
 
 
