@@ -7,6 +7,7 @@ the task fails at once and says why; infrastructure errors propagate and use the
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import date
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -34,29 +35,32 @@ def write_source_files(feed_date: str, **knobs) -> dict:
     return asdict(write_day(s3_client(), WorldSpec(**knobs), date.fromisoformat(feed_date)))
 
 
-def load_reference_snapshots(feed_date: str, run_id: str) -> dict[str, int]:
-    from top_items.ingest.reference import ReferenceSnapshotError, load_reference_snapshots
+@contextmanager
+def _loading(data_errors: type[Exception]):
+    """A warehouse connection with the raw and ops layers in place; a data error fails at once, unretried."""
     from top_items.ingest.schema import ensure_schemas
 
     with warehouse_connection() as conn:
         ensure_schemas(conn)
         try:
-            loads = load_reference_snapshots(conn, s3_client(), feed_date, run_id=run_id)
-        except ReferenceSnapshotError as exc:
+            yield conn
+        except data_errors as exc:
             raise AirflowFailException(str(exc)) from exc
+
+
+def load_reference_snapshots(feed_date: str, run_id: str) -> dict[str, int]:
+    from top_items.ingest.reference import ReferenceSnapshotError, load_reference_snapshots
+
+    with _loading(ReferenceSnapshotError) as conn:
+        loads = load_reference_snapshots(conn, s3_client(), feed_date, run_id=run_id)
     return {load.table: load.rows for load in loads}
 
 
 def ingest_inventory_feeds(feed_date: str, run_id: str) -> dict[str, int]:
     from top_items.ingest.feeds import FeedError, load_inventory_feeds
-    from top_items.ingest.schema import ensure_schemas
 
-    with warehouse_connection() as conn:
-        ensure_schemas(conn)
-        try:
-            result = load_inventory_feeds(conn, s3_client(), feed_date, run_id=run_id)
-        except FeedError as exc:
-            raise AirflowFailException(str(exc)) from exc
+    with _loading(FeedError) as conn:
+        result = load_inventory_feeds(conn, s3_client(), feed_date, run_id=run_id)
     return {"files": len(result.files), "rows_in": result.rows_in, "rows_loaded": result.rows_loaded,
             "rows_quarantined": result.rows_quarantined}
 
