@@ -94,7 +94,8 @@ def _keys(s3, prefix: str) -> list[str]:
 
 
 def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
-    from top_items.activation.retailer_app import publish
+    from top_items.activation.retailer_app import RetailerAppDestination
+    from top_items.activation.sync import sync_consumer
     from top_items.ingest.feeds import load_inventory_feeds
     from top_items.ingest.reference import load_reference_snapshots
     from top_items.simulate.catalog import WorldSpec
@@ -115,11 +116,13 @@ def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
     timed("load_reference", lambda: load_reference_snapshots(conn, s3, FEED_DATE, run_id="bench"))
     feed = timed("ingest_feeds", lambda: load_inventory_feeds(conn, s3, FEED_DATE, run_id="bench"))
     timed("transform", lambda: [build(conn, model, FEED_DATE, run_id="bench") for model in discover()])
-    pub = timed("publish_retailer_app", lambda: publish(conn, s3, FEED_DATE, run_label="bench"))
+    pub = timed("publish_retailer_app", lambda: sync_consumer(
+        conn, "retailer_app", FEED_DATE, run_id="bench", destination=RetailerAppDestination(s3, FEED_DATE, "bench")))
     return {"stores": stores, "skus": skus, "order_history_days": days, "feed_files": written.feed_files,
             "feed_rows": feed.rows_in, "feed_rows_per_second": round(feed.rows_in / max(feed.seconds, 1e-9)),
             "recommendation_rows": conn.execute("select count(*) from marts.store_missing_top_items").fetchone()[0],
-            "published_stores": pub.row_count, "seconds": timings, "total_seconds": round(sum(timings.values()), 1)}
+            "published_stores": pub.records_pushed, "seconds": timings,
+            "total_seconds": round(sum(timings.values()), 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

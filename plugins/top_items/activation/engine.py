@@ -135,7 +135,7 @@ def _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec,
 
     destination.connect()
     if destination.snapshot:
-        _publish(conn, consumer, destination, feed_date, plan, backfill, rec)
+        _publish(conn, consumer, destination, feed_date, plan, current, backfill, rec)
         return
 
     total_batches = 0
@@ -195,7 +195,7 @@ def push_splitting(send: Callable[[list[Op]], list[Outcome]], batch: list[Op]) -
     return outcomes
 
 
-def _publish(conn, consumer, destination, feed_date, plan, backfill, rec) -> None:
+def _publish(conn, consumer, destination, feed_date, plan, current, backfill, rec) -> None:
     rows = export_rows(conn, consumer, feed_date)
     pushed = destination.publish(conn, rows, plan)
     rec.counts["records_pushed"] = pushed
@@ -205,7 +205,6 @@ def _publish(conn, consumer, destination, feed_date, plan, backfill, rec) -> Non
         log.info("%s: backfill of %s published; sync_state keeps the newer publication", consumer.name, feed_date)
         return
     hashes = {op.key: op.row_hash for op in plan.upserts}
-    current = state.load(conn, consumer.name)
     removed = {op.key for op in plan.removes}
     hashes.update({key: row.row_hash for key, row in current.items() if key not in removed and key not in hashes})
     state.replace_snapshot(conn, consumer=consumer.name, feed_date=feed_date, sync_run_id=rec.sync_run_id,

@@ -62,16 +62,6 @@ def run_folder_id(run_label: str, now: datetime | None = None) -> str:
     return f"{stamp}_{re.sub(r'[^A-Za-z0-9._-]+', '-', run_label).strip('-')}"[:200]
 
 
-def publish(conn, s3, feed_date: str, *, run_label: str, bucket: str = settings.RETAILER_APP_BUCKET,
-            part_rows: int = 50_000, dry_run: bool = False) -> Publication | None:
-    """Publish the day's export through the sync engine (one ops.sync_runs row, plan recorded)."""
-    from top_items.activation import engine
-
-    destination = RetailerAppDestination(s3, feed_date, run_label, bucket=bucket, part_rows=part_rows)
-    engine.run(conn, consumer(CONSUMER), destination, feed_date, run_id=run_label, dry_run=dry_run)
-    return destination.publication
-
-
 class RetailerAppDestination(Destination):
     name = "s3"
     snapshot = True

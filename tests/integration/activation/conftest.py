@@ -21,20 +21,21 @@ EXPORT_DDL = {
 }
 
 
-@pytest.fixture
-def sf_ctl(world) -> MockControl:
-    control = MockControl.from_connection(world.services["salesforce"])
+def _reset_around_test(world, conn_id: str):
+    control = MockControl.from_connection(world.services[conn_id])
     control.reset()
     yield control
     control.reset()
+
+
+@pytest.fixture
+def sf_ctl(world) -> MockControl:
+    yield from _reset_around_test(world, "salesforce")
 
 
 @pytest.fixture
 def crm_ctl(world) -> MockControl:
-    control = MockControl.from_connection(world.services["hubspot_crm"])
-    control.reset()
-    yield control
-    control.reset()
+    yield from _reset_around_test(world, "hubspot_crm")
 
 
 @pytest.fixture

@@ -24,6 +24,22 @@ from .conftest import (
 
 pytestmark = pytest.mark.timeout(180)
 
+
+def push_through_fault(conn, control, consumer: str, fault: dict) -> None:
+    """Sync D2 (one add, two changes, one remove) while ``fault`` fires; nothing may be lost or duplicated."""
+    control.fault(**fault)
+    seen = len(control.requests())
+    result = sync_consumer(conn, consumer, D2, run_id="r2",
+                           destination=destination_for(consumer, batch_size=2, timeout_seconds=1))
+    if fault["kind"] == "latency":
+        time.sleep(fault["seconds"])  # let the timed-out request finish (and be logged) inside this test
+    calls = len(control.requests()) - seen
+    assert result.outcome == "success", result.detail
+    assert result.succeeded == {"add": 1, "change": 2, "remove": 1}
+    assert [f for f in control.faults() if f["remaining"]] == []  # the fault did fire
+    assert_destination_equals_export(conn, consumer, D2)
+    assert result.api_calls == calls, [(r["method"], r["path"][-40:], r["status"]) for r in control.requests()[seen:]]
+
 COMPOSITE = {"path": "composite/sobjects"}
 SF_FAULTS = {
     "429_retry_after": {"kind": "http_status", "status": 429, "count": 1, "headers": {"Retry-After": "1"},
@@ -44,19 +60,8 @@ def test_salesforce_survives(exports, sf_ctl, fault):
     sync_consumer(conn, "salesforce", D1, run_id="r1", destination=destination_for("salesforce", batch_size=10))
     load(conn, "salesforce", D2, sf_day(D2, rename={"S001:K001", "S004:K004"}, drop={"S002:K002"},
                                         extra=[("S009", "K001")]))
-    sf_ctl.fault(**fault)
-    seen = len(sf_ctl.requests())
     started = time.monotonic()
-    result = sync_consumer(conn, "salesforce", D2, run_id="r2",
-                           destination=destination_for("salesforce", batch_size=2, timeout_seconds=1))
-    if fault["kind"] == "latency":
-        time.sleep(fault["seconds"])  # let the timed-out request finish (and be logged) inside this test
-    calls = len(sf_ctl.requests()) - seen
-    assert result.outcome == "success", result.detail
-    assert result.succeeded == {"add": 1, "change": 2, "remove": 1}
-    assert [f for f in sf_ctl.faults() if f["remaining"]] == []  # the fault did fire
-    assert_destination_equals_export(conn, "salesforce", D2)
-    assert result.api_calls == calls, [(r["method"], r["path"][-40:], r["status"]) for r in sf_ctl.requests()[seen:]]
+    push_through_fault(conn, sf_ctl, "salesforce", fault)
     if fault.get("headers", {}).get("Retry-After"):
         assert time.monotonic() - started >= 1.0  # the server's Retry-After was honoured
 
@@ -121,18 +126,7 @@ def test_crm_survives(exports, crm_ctl, fault):
     load(conn, "crm", D1, crm_day(D1))
     sync_consumer(conn, "crm", D1, run_id="r1")
     load(conn, "crm", D2, crm_day(D2, rename={"S001", "S005"}, drop={"S003"}, extra=["S200"]))
-    crm_ctl.fault(**fault)
-    seen = len(crm_ctl.requests())
-    result = sync_consumer(conn, "crm", D2, run_id="r2",
-                           destination=destination_for("crm", batch_size=2, timeout_seconds=1))
-    if fault["kind"] == "latency":
-        time.sleep(fault["seconds"])  # let the timed-out request finish (and be logged) inside this test
-    calls = len(crm_ctl.requests()) - seen
-    assert result.outcome == "success", result.detail
-    assert result.succeeded == {"add": 1, "change": 2, "remove": 1}
-    assert [f for f in crm_ctl.faults() if f["remaining"]] == []
-    assert_destination_equals_export(conn, "crm", D2)
-    assert result.api_calls == calls, [(r["method"], r["path"][-40:], r["status"]) for r in crm_ctl.requests()[seen:]]
+    push_through_fault(conn, crm_ctl, "crm", fault)
 
 
 def test_crm_rejected_record_does_not_block_the_rest(exports, crm_ctl):
