@@ -1,73 +1,95 @@
 """top_items_pipeline: the single control plane.
 
-ingest -> raw gate -> staging and marts -> marts gate -> exports -> one gate and one push per consumer.
-Each step runs on the previous step's success: a broken raw feed or mart stops every consumer, a broken
-export stops only its own consumer, and whoever failed pages once. Read it as a table of contents; every
-task calls the ``top_items`` package (plugins/top_items/tasks.py).
+setup -> claim the day -> ingest -> raw gate -> models built aside -> marts gate -> export gates -> publish ->
+one push per consumer -> summary. Write-audit-publish: the run builds its feed date in a workspace of its own,
+the gates audit that build, and only what passed is published to ``marts`` and ``exports`` (atomically), and
+only then pushed. A broken raw feed or mart stops every consumer, a broken export stops only its own consumer,
+and whoever failed pages once. Runs of different days run side by side; a second run of a running day waits
+for it. Every task works out its feed date from its own context (the ``feed_date`` param, else the logical
+date). Read it as a table of contents; every task calls the ``top_items`` package (plugins/top_items/tasks.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.sdk import Param, TaskGroup, dag, get_current_context, task
 
-from top_items import alerts, assets, tasks
+from top_items import alerts, assets, settings, tasks
+from top_items.quality.contracts import EXPORT_GATE_PREFIX
 from top_items.registry import consumers
 from top_items.transform.models import discover
 
+GATE_TASK_PREFIX = "gate_"
 
-def _run_id() -> str:
-    return get_current_context()["run_id"]
+
+def _day() -> tuple[str, str]:
+    """This run's feed date and run id, from the running task's own context."""
+    context = get_current_context()
+    return tasks.resolve_feed_date(context["params"].get("feed_date"), context.get("logical_date")), context["run_id"]
+
+
+def _gate_task_id(gate: str) -> str:
+    return GATE_TASK_PREFIX + gate.replace(":", "_")
+
+
+def _states() -> dict[str, str]:
+    ti = get_current_context()["ti"]
+    states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+    return {task_id: state for task_id, state in states.items() if task_id != ti.task_id}
 
 
 @task
-def resolve_feed_date() -> str:
-    context = get_current_context()
-    return tasks.resolve_feed_date(context["params"].get("feed_date"), context.get("logical_date"))
+def claim_feed_date() -> dict:
+    ti = get_current_context()["ti"]
+    return tasks.claim_feed_date(*_day(), dag_id=ti.dag_id, run_state=tasks.dag_run_state(ti))
 
 
 @task(outlets=assets.RAW_REFERENCE)
-def load_reference_snapshots(feed_date: str) -> dict:
-    return tasks.load_reference_snapshots(feed_date, _run_id())
+def load_reference_snapshots() -> dict:
+    return tasks.load_reference_snapshots(*_day())
 
 
 @task(outlets=assets.RAW_FEED)
-def ingest_inventory_feeds(feed_date: str) -> dict:
-    return tasks.ingest_inventory_feeds(feed_date, _run_id())
+def ingest_inventory_feeds() -> dict:
+    return tasks.ingest_inventory_feeds(*_day())
 
 
 @task
-def quality_gate(gate: str, feed_date: str) -> dict:
-    return tasks.quality_gate(gate, feed_date, _run_id())
+def quality_gate(gate: str) -> dict:
+    return tasks.quality_gate(gate, *_day())
 
 
 @task
-def build_model(model: str, feed_date: str) -> int:
-    return tasks.build_model(model, feed_date, _run_id())
+def build_model(model: str) -> int:
+    return tasks.build_model(model, *_day())
+
+
+@task(trigger_rule="all_done", outlets=[assets.table(m.qualified_name) for m in discover() if m.layer != "staging"])
+def publish(gates: list[str]) -> dict:
+    states = _states()
+    return tasks.publish(*_day(), {gate: states.get(_gate_task_id(gate)) == "success" for gate in gates})
 
 
 @task
-def push_to_consumer(consumer: str, feed_date: str) -> dict:
+def push_to_consumer(consumer: str) -> dict:
     params = get_current_context()["params"]
-    return tasks.push_to_consumer(consumer, feed_date, _run_id(), dry_run=params["dry_run"],
+    return tasks.push_to_consumer(consumer, *_day(), dry_run=params["dry_run"],
                                   override_volume_guard=consumer in params["override_volume_guard"])
 
 
 @task(trigger_rule="all_done", on_failure_callback=None)
-def run_summary(feed_date: str) -> str:
-    context = get_current_context()
-    ti = context["ti"]
-    states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
-    others = {task: state for task, state in states.items() if task != ti.task_id}
-    return tasks.run_summary(feed_date, ti.run_id, others)
+def run_summary() -> str:
+    return tasks.run_summary(*_day(), _states())
 
 
 @dag(
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    max_active_runs=4,
+    max_active_runs=16,  # a backfill's default is 10 runs at once; different days never share a table they write
+    template_searchpath=[str(settings.SQL_DIR)],
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure},
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
@@ -80,17 +102,16 @@ def run_summary(feed_date: str) -> str:
     doc_md=__doc__,
 )
 def top_items_pipeline():
-    feed_date = resolve_feed_date()
-    ingested = load_reference_snapshots(feed_date) >> ingest_inventory_feeds(feed_date)
-    raw_ok = quality_gate.override(task_id="gate_raw")("raw", feed_date)
-    marts_ok = quality_gate.override(task_id="gate_marts")("marts", feed_date)
-    ingested >> raw_ok
+    setup = SQLExecuteQueryOperator(task_id="setup_warehouse", conn_id=settings.WAREHOUSE_CONN_ID,
+                                    sql=list(settings.SETUP_SQL), split_statements=True, do_xcom_push=False)
+    raw_ok = quality_gate.override(task_id=_gate_task_id("raw"))("raw")
+    marts_ok = quality_gate.override(task_id=_gate_task_id("marts"))("marts")
+    setup >> claim_feed_date() >> load_reference_snapshots() >> ingest_inventory_feeds() >> raw_ok
 
     with TaskGroup(group_id="transform"):
         built = {}
         for model in discover():  # one task per SQL model, wired by the dependencies read from its SQL
-            built[model.qualified_name] = build_model.override(
-                task_id=model.name, outlets=[assets.table(model.qualified_name)])(model.qualified_name, feed_date)
+            built[model.qualified_name] = build_model.override(task_id=model.name)(model.qualified_name)
             for upstream in model.depends_on:
                 built[upstream] >> built[model.qualified_name]
             if model.layer == "staging":
@@ -100,11 +121,15 @@ def top_items_pipeline():
             else:
                 marts_ok >> built[model.qualified_name]
 
-    summary = run_summary(feed_date)
+    export_gates = {name: EXPORT_GATE_PREFIX + name for name in consumers()}
+    published = publish(["marts", *export_gates.values()])
+    marts_ok >> published
+    summary = run_summary()
     for name, consumer in consumers().items():  # one gate and one push per consumer: a fan-out, not a chain
-        export_ok = quality_gate.override(task_id=f"gate_export_{name}")(f"export:{name}", feed_date)
-        pushed = push_to_consumer.override(task_id=f"push_{name}", outlets=[assets.consumer(name)])(name, feed_date)
-        built[consumer.export] >> export_ok >> pushed >> summary
+        export_ok = quality_gate.override(task_id=_gate_task_id(export_gates[name]))(export_gates[name])
+        pushed = push_to_consumer.override(task_id=f"push_{name}", outlets=[assets.consumer(name)])(name)
+        built[consumer.export] >> export_ok >> published >> pushed >> summary
+        export_ok >> pushed
 
 
 top_items_pipeline()

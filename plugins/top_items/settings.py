@@ -6,6 +6,7 @@ this module only names them, so a DAG, a task and a test all point at the same t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,9 @@ REFERENCE_COLUMNS = {
 }
 REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 
+# The warehouse's setup, run once per run before anything loads (the DAG's setup task, tests and the CLI).
+SETUP_SQL = ("raw/schema.sql", "raw/timestamp_check.sql", "ops/schema.sql", "ops/quality.sql")
+
 
 def feed_prefix(feed_date: str) -> str:
     return f"{FEED_PREFIX}/feed_date={feed_date}/"
@@ -44,6 +48,16 @@ def feed_prefix(feed_date: str) -> str:
 
 def feed_key(feed_date: str, store_id: str) -> str:
     return f"{feed_prefix(feed_date)}store_id={store_id}.csv"
+
+
+FEED_FILE_NAME = re.compile(r"store_id=([^/]+)\.csv")
+
+
+def feed_store_id(feed_date: str, key: str) -> str | None:
+    """The store a feed object reports for, read from its key; None when the key is not a feed file's name."""
+    name = key[len(feed_prefix(feed_date)):] if key.startswith(feed_prefix(feed_date)) else ""
+    match = FEED_FILE_NAME.fullmatch(name)
+    return match.group(1) if match else None
 
 
 def reference_key(table: str, snapshot_date: str) -> str:

@@ -26,6 +26,38 @@ def resolve_feed_date(requested: str | None, logical_date) -> str:
     return logical_date.date().isoformat()
 
 
+def _workspace(feed_date: str, run_id: str):
+    from top_items.transform.workspace import Workspace
+
+    return Workspace(feed_date, run_id)
+
+
+def dag_run_state(ti):
+    """The state of another run of the same Airflow, as ``claims.claim`` asks for it (None: no such run)."""
+
+    def state(dag_id: str, run_id: str) -> str | None:
+        try:
+            return str(ti.get_dagrun_state(dag_id=dag_id, run_id=run_id))
+        except Exception:  # noqa: BLE001  a run that was deleted cannot be asked; it holds nothing any more
+            log.warning("run %s of %s not found", run_id, dag_id)
+            return None
+
+    return state
+
+
+def claim_feed_date(feed_date: str, run_id: str, *, dag_id: str, run_state) -> dict:
+    """Hold the day for this run (a second run of the same day waits here), then clear what a crash left."""
+    from top_items.claims import Claim, claim
+    from top_items.transform.workspace import drop_leftovers
+
+    with warehouse_connection() as conn:
+        waited = claim(conn, Claim(feed_date, dag_id, run_id), run_state=run_state)
+        dropped = drop_leftovers(conn, feed_date, keep=_workspace(feed_date, run_id))
+    if dropped:
+        log.info("dropped workspaces earlier runs of %s left behind: %s", feed_date, ", ".join(dropped))
+    return {"waited_s": round(waited, 1), "workspace": _workspace(feed_date, run_id).key}
+
+
 def write_source_files(feed_date: str, **knobs) -> dict:
     from dataclasses import asdict
 
@@ -37,11 +69,8 @@ def write_source_files(feed_date: str, **knobs) -> dict:
 
 @contextmanager
 def _loading(data_errors: type[Exception]):
-    """A warehouse connection with the raw and ops layers in place; a data error fails at once, unretried."""
-    from top_items.ingest.schema import ensure_schemas
-
+    """A warehouse connection (the run's setup step made the layers); a data error fails at once, unretried."""
     with warehouse_connection() as conn:
-        ensure_schemas(conn)
         try:
             yield conn
         except data_errors as exc:
@@ -66,19 +95,20 @@ def ingest_inventory_feeds(feed_date: str, run_id: str) -> dict[str, int]:
 
 
 def build_model(model_name: str, feed_date: str, run_id: str) -> int:
+    """Build one model into the run's workspace (write-audit-publish: nobody else sees it yet)."""
     from top_items.transform.build import build
     from top_items.transform.models import by_name
 
     with warehouse_connection() as conn:
-        return build(conn, by_name(model_name), feed_date, run_id=run_id).row_count
+        return build(conn, by_name(model_name), _workspace(feed_date, run_id)).row_count
 
 
 def quality_gate(gate: str, feed_date: str, run_id: str) -> dict:
-    """Verify a gate's Soda contracts; fail (no retry) when a fail-level check fails, naming each one."""
+    """Verify a gate's Soda contracts on the run's build; fail (no retry) when a fail-level check fails."""
     from top_items.quality import GateFailedError, run_gate
 
     with warehouse_connection() as conn:
-        result = run_gate(conn, gate, feed_date, run_id=run_id)
+        result = run_gate(conn, gate, feed_date, run_id=run_id, layers=_workspace(feed_date, run_id).variables())
     for line in result.summary().splitlines():
         log.info("%s", line)
     try:
@@ -110,11 +140,35 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
             "location": result.location}
 
 
+def publish(feed_date: str, run_id: str, gates_passed: dict[str, bool]) -> dict:
+    """Publish the run's audited build: the marts when their gate passed, and each export whose gate passed.
+
+    ``gates_passed``: gate name -> whether its task succeeded in this run. Nothing is published (the task is
+    skipped, so are the pushes) when the marts gate did not pass; the gate that failed has already paged.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from top_items.quality.contracts import EXPORT_GATE_PREFIX
+    from top_items.registry import consumers
+    from top_items.transform.publish import publish as publish_build
+
+    if not gates_passed.get("marts"):
+        raise AirflowSkipException(f"the marts of {feed_date} did not pass their gate: nothing is published")
+    withhold = [consumer.export for name, consumer in consumers().items()
+                if not gates_passed.get(EXPORT_GATE_PREFIX + name)]
+    with warehouse_connection() as conn:
+        result = publish_build(conn, _workspace(feed_date, run_id), withhold=withhold)
+    return {"rows": result.rows, "withheld": result.withheld, "seconds": round(result.seconds, 2)}
+
+
 def run_summary(feed_date: str, run_id: str, task_states: dict[str, str]) -> str:
-    """Log the summary whatever happened; then fail the run if any task did (its alert was already sent)."""
+    """Free the day, log the summary whatever happened, then fail the run if any task did (it already paged)."""
+    from top_items.claims import release
     from top_items.summary import format_summary, gather
 
     with warehouse_connection() as conn:
+        _workspace(feed_date, run_id).drop(conn)
+        release(conn, feed_date, run_id)
         text = format_summary(gather(conn, feed_date, run_id=run_id))
     for line in text.splitlines():
         log.info("%s", line)

@@ -6,11 +6,11 @@ with recommendations as (
 ),
 
 stores as (
-    select store_id, email from marts.dim_stores
+    select store_id, email from marts.dim_stores where feed_date = %(feed_date)s::date
 ),
 
 skus as (
-    select sku_id, sku_name from marts.dim_skus
+    select sku_id, sku_name from marts.dim_skus where feed_date = %(feed_date)s::date
 )
 
 select

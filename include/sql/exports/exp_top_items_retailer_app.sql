@@ -12,7 +12,7 @@ recommendations as (
 ),
 
 skus as (
-    select sku_id, sku_name from marts.dim_skus
+    select sku_id, sku_name from marts.dim_skus where feed_date = %(feed_date)s::date
 ),
 
 items as (

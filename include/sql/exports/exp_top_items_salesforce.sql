@@ -6,7 +6,7 @@ with recommendations as (
 ),
 
 skus as (
-    select sku_id, sku_name from marts.dim_skus
+    select sku_id, sku_name from marts.dim_skus where feed_date = %(feed_date)s::date
 )
 
 select

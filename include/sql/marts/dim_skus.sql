@@ -1,10 +1,11 @@
--- grain: one row per SKU
--- materialized: table
+-- grain: one row per feed date and SKU (the SKU catalogue as it stood that day)
+-- materialized: incremental
 with skus as (
     select * from staging.stg_skus
 )
 
 select
+    %(feed_date)s::date as feed_date,
     sku_id,
     sku_name,
     brand,

@@ -1,10 +1,11 @@
--- grain: one row per store
--- materialized: table
+-- grain: one row per feed date and store (the store master as it stood that day)
+-- materialized: incremental
 with stores as (
     select * from staging.stg_stores
 )
 
 select
+    %(feed_date)s::date as feed_date,
     store_id,
     store_name,
     market_id,

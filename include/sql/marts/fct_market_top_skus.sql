@@ -6,7 +6,7 @@ with order_lines as (
 ),
 
 stores as (
-    select store_id, market_id from marts.dim_stores
+    select store_id, market_id from marts.dim_stores where feed_date = %(feed_date)s::date
 ),
 
 market_sales as (

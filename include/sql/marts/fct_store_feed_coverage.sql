@@ -1,7 +1,7 @@
 -- grain: one row per feed date and store: did its feed arrive, and how much of it was usable
 -- materialized: incremental
 with stores as (
-    select store_id, market_id from marts.dim_stores
+    select store_id, market_id from marts.dim_stores where feed_date = %(feed_date)s::date
 ),
 
 loaded as (

@@ -5,7 +5,8 @@ with reporting_stores as (
     -- never recommend from stale stock: a store without a valid feed today gets nothing today
     select coverage.store_id, stores.market_id, stores.sells_liquor
     from marts.fct_store_feed_coverage as coverage
-    inner join marts.dim_stores as stores on stores.store_id = coverage.store_id
+    inner join marts.dim_stores as stores
+        on stores.feed_date = coverage.feed_date and stores.store_id = coverage.store_id
     where coverage.feed_date = %(feed_date)s::date and coverage.has_valid_feed
 ),
 
@@ -29,6 +30,7 @@ skus as (
                 or extract(month from %(feed_date)s::date) <= season_end_month  -- a season that wraps the year
         end as in_season
     from marts.dim_skus
+    where feed_date = %(feed_date)s::date
 )
 
 select

@@ -34,26 +34,71 @@ create table if not exists ops.dq_metrics (
 );
 
 -- The one definition of each history metric: what the gate records on a good day and what the contracts'
--- comparison checks measure today. plpgsql, so the marts need not exist when this file runs.
-create or replace function ops.dq_measure(p_dataset text, p_feed_date date)
+-- comparisons measure today. p_schema names where the dataset's table is for this run: raw for the raw layer, the
+-- run's workspace for marts and exports (write-audit-publish audits the build before it is published).
+-- Reference tables are measured in the snapshot in force on the feed date. plpgsql, so the tables need not exist
+-- when this file runs.
+create or replace function ops.dq_measure(p_dataset text, p_feed_date date, p_schema text default null)
 returns table (metric text, value numeric)
 language plpgsql stable as $$
+declare
+    relation text := format('%I.%I', coalesce(p_schema, split_part(p_dataset, '.', 1)), split_part(p_dataset, '.', 2));
+    snapshot date := raw.snapshot_in_force(split_part(p_dataset, '.', 2), p_feed_date);
 begin
     if p_dataset = 'raw.inventory_feed' then
-        return query
-            select 'row_count'::text, count(*)::numeric from raw.inventory_feed where feed_date = p_feed_date
-            union all
-            select 'stores_reporting', count(distinct store_id)::numeric
-            from raw.inventory_feed where feed_date = p_feed_date;
+        return query execute format($q$
+            select m.metric, m.value from (
+                select count(*)::numeric as row_count,
+                       count(distinct store_id)::numeric as stores_reporting,
+                       count(distinct sku_id)::numeric as skus_reporting,
+                       coalesce(sum(remaining_qty), 0)::numeric as quantity_sum,
+                       coalesce(round(100.0 * count(*) filter (where remaining_qty = 0) / nullif(count(*), 0), 2), 0)
+                           as zero_quantity_pct
+                from %s where feed_date = $1) as t,
+            lateral (values ('row_count', t.row_count), ('stores_reporting', t.stores_reporting),
+                            ('skus_reporting', t.skus_reporting), ('quantity_sum', t.quantity_sum),
+                            ('zero_quantity_pct', t.zero_quantity_pct)) as m (metric, value)$q$, relation)
+            using p_feed_date;
+    elsif p_dataset = 'raw.stores' then
+        return query execute format($q$
+            select m.metric, m.value from (
+                select count(*)::numeric as row_count, count(distinct market_id)::numeric as markets
+                from %s where snapshot_date = $1) as t,
+            lateral (values ('row_count', t.row_count), ('markets', t.markets)) as m (metric, value)$q$, relation)
+            using snapshot;
+    elsif p_dataset = 'raw.skus' then
+        return query execute format($q$
+            select m.metric, m.value from (
+                select count(*)::numeric as row_count, count(distinct category)::numeric as categories
+                from %s where snapshot_date = $1) as t,
+            lateral (values ('row_count', t.row_count), ('categories', t.categories)) as m (metric, value)$q$,
+            relation) using snapshot;
+    elsif p_dataset = 'raw.order_lines' then
+        return query execute format($q$
+            select m.metric, m.value from (
+                select count(*)::numeric as row_count, count(distinct order_id)::numeric as orders,
+                       count(distinct store_id)::numeric as stores_ordering,
+                       coalesce(sum(units), 0)::numeric as units_sum, coalesce(sum(revenue), 0)::numeric as revenue_sum
+                from %s where snapshot_date = $1) as t,
+            lateral (values ('row_count', t.row_count), ('orders', t.orders), ('stores_ordering', t.stores_ordering),
+                            ('units_sum', t.units_sum), ('revenue_sum', t.revenue_sum)) as m (metric, value)$q$,
+            relation) using snapshot;
     elsif p_dataset = 'marts.store_missing_top_items' then
-        return query
-            select 'row_count'::text, count(*)::numeric
-            from marts.store_missing_top_items where feed_date = p_feed_date
-            union all
-            select 'stores_recommended', count(distinct store_id)::numeric
-            from marts.store_missing_top_items where feed_date = p_feed_date;
+        return query execute format($q$
+            select m.metric, m.value from (
+                select count(*)::numeric as row_count, count(distinct store_id)::numeric as stores_recommended
+                from %s where feed_date = $1) as t,
+            lateral (values ('row_count', t.row_count), ('stores_recommended', t.stores_recommended))
+                as m (metric, value)$q$, relation) using p_feed_date;
     end if;
 end
+$$;
+
+-- The latest good day before p_feed_date for a dataset (null: none yet): the day a comparison is made with.
+create or replace function ops.dq_previous_good_day(p_dataset text, p_feed_date date)
+returns date
+language sql stable as $$
+    select max(feed_date) from ops.dq_metrics where dataset = p_dataset and feed_date < p_feed_date
 $$;
 
 -- The metric on the latest good day before p_feed_date (null: no history yet).
@@ -61,30 +106,90 @@ create or replace function ops.dq_previous_good(p_dataset text, p_metric text, p
 returns numeric
 language sql stable as $$
     select value from ops.dq_metrics
-    where dataset = p_dataset and metric = p_metric and feed_date < p_feed_date
-    order by feed_date desc
-    limit 1
+    where dataset = p_dataset and metric = p_metric and feed_date = ops.dq_previous_good_day(p_dataset, p_feed_date)
+$$;
+
+create or replace function ops.dq_today(p_dataset text, p_metric text, p_feed_date date, p_schema text default null)
+returns numeric
+language plpgsql stable as $$
+declare
+    today numeric;
+begin
+    select m.value into today from ops.dq_measure(p_dataset, p_feed_date, p_schema) as m where m.metric = p_metric;
+    if today is null then
+        raise exception 'ops.dq_measure has no metric % for %', p_metric, p_dataset;
+    end if;
+    return today;
+end
 $$;
 
 -- Today's metric vs the previous good day, in percent (-30 = 30% fewer). Null when there is no previous good day
 -- (the gate reports that as no_history); a zero baseline counts as 0% when today is zero too, else +100%.
-create or replace function ops.dq_change_pct(p_dataset text, p_metric text, p_feed_date date)
+create or replace function ops.dq_change_pct(p_dataset text, p_metric text, p_feed_date date,
+                                             p_schema text default null)
 returns numeric
 language plpgsql stable as $$
 declare
-    today    numeric;
     baseline numeric := ops.dq_previous_good(p_dataset, p_metric, p_feed_date);
+    today    numeric;
 begin
     if baseline is null then
         return null;
     end if;
-    select m.value into today from ops.dq_measure(p_dataset, p_feed_date) as m where m.metric = p_metric;
-    if today is null then
-        raise exception 'ops.dq_measure has no metric % for %', p_metric, p_dataset;
-    end if;
+    today := ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema);
     if baseline = 0 then
         return case when today = 0 then 0 else 100 end;
     end if;
     return round(100 * (today / baseline - 1), 2);
+end
+$$;
+
+-- Today's metric minus the previous good day's, for metrics that are already shares (percentage points).
+create or replace function ops.dq_change_points(p_dataset text, p_metric text, p_feed_date date,
+                                                p_schema text default null)
+returns numeric
+language sql stable as $$
+    select ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema) - baseline
+    from (select ops.dq_previous_good(p_dataset, p_metric, p_feed_date) as baseline) as b
+    where baseline is not null
+$$;
+
+-- In-stock SKUs per store on one day of the feed (the distribution a wipe shows in).
+create or replace function ops.dq_store_in_stock(p_feed_date date)
+returns table (store_id text, in_stock bigint)
+language sql stable as $$
+    select store_id, count(*) filter (where remaining_qty > 0)
+    from raw.inventory_feed where feed_date = p_feed_date group by store_id
+$$;
+
+-- Churn of the recommendations: (store, SKU) pairs added plus removed, in percent of what the previous published
+-- day held. p_schema is where today's build is; null when nothing was published before p_feed_date.
+create or replace function ops.dq_recommendation_churn_pct(p_feed_date date, p_schema text)
+returns numeric
+language plpgsql stable as $$
+declare
+    previous date;
+    held     numeric;
+    churned  numeric;
+begin
+    if to_regclass('marts.store_missing_top_items') is null then
+        return null;
+    end if;
+    select max(feed_date) into previous from marts.store_missing_top_items where feed_date < p_feed_date;
+    if previous is null then
+        return null;
+    end if;
+    select count(*) into held from marts.store_missing_top_items where feed_date = previous;
+    execute format($q$
+        select count(*) from (
+            select store_id, sku_id from %I.store_missing_top_items where feed_date = $1
+            except select store_id, sku_id from marts.store_missing_top_items where feed_date = $2) as added
+        $q$, p_schema) using p_feed_date, previous into churned;
+    execute format($q$
+        select $3 + count(*) from (
+            select store_id, sku_id from marts.store_missing_top_items where feed_date = $2
+            except select store_id, sku_id from %I.store_missing_top_items where feed_date = $1) as removed
+        $q$, p_schema) using p_feed_date, previous, churned into churned;
+    return round(100 * churned / nullif(held, 0), 2);
 end
 $$;

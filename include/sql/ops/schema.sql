@@ -12,7 +12,7 @@ create table if not exists ops.load_audit (
     rows_in           bigint not null default 0,
     rows_loaded       bigint not null default 0,
     rows_quarantined  bigint not null default 0,
-    status            text not null check (status in ('loaded', 'rejected')),
+    status            text not null,
     error             text,
     expected_columns  text[],
     actual_columns    text[],
@@ -20,6 +20,19 @@ create table if not exists ops.load_audit (
     check (status = 'rejected' or rows_in = rows_loaded + rows_quarantined)
 );
 create index if not exists load_audit_feed_date on ops.load_audit (feed_date, dataset);
+-- loaded: rows went to the table or to quarantine; stale: the file repeats an earlier day (its rows are kept in
+-- quarantine); rejected: the object could not be read as the contract says (its audit row says why).
+alter table ops.load_audit drop constraint if exists load_audit_status_check;
+alter table ops.load_audit add constraint load_audit_status_check check (status in ('loaded', 'stale', 'rejected'));
+
+-- One run per feed date at a time: the run that holds a day's claim is the only one that loads, builds and
+-- publishes it (plugins/top_items/claims.py). Runs of different days never share a row here.
+create table if not exists ops.day_claims (
+    feed_date  date primary key,
+    dag_id     text not null,
+    run_id     text not null,
+    claimed_at timestamptz not null default now()
+);
 
 create table if not exists ops.model_runs (
     run_id       text,

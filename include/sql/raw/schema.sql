@@ -1,20 +1,48 @@
 -- The raw layer: what the source systems sent, typed, plus what we refused and why.
--- Idempotent: run before every load.
+-- Idempotent: the run's setup step runs it (one transaction, behind one lock: concurrent first runs would race
+-- on CREATE ... IF NOT EXISTS).
+select pg_advisory_xact_lock(hashtext('top_items.schema'));
+
 create schema if not exists raw;
 
+-- Worlds made before reference history kept one snapshot per table; those tables are a copy of the landing
+-- bucket, so they are dropped and the next load rebuilds them as history.
+do $$
+begin
+    if to_regclass('raw.stores') is not null and to_regclass('raw.snapshots') is null then
+        drop table if exists raw.stores, raw.skus, raw.order_lines;
+    end if;
+end
+$$;
+
+-- Reference snapshots are history, never replaced: each snapshot_date keeps its own rows, so the models for
+-- day D read the snapshot in force on D (raw.snapshot_in_force) and any day can be recomputed exactly.
+-- Retention: include/sql/vars.yml reference_retention_days (plugins/top_items/ingest/reference.py prunes).
+create table if not exists raw.snapshots (
+    table_name      text not null,
+    snapshot_date   date not null,
+    source_file     text not null,
+    checksum_sha256 text not null,
+    row_count       bigint not null,
+    loaded_at       timestamptz not null default now(),
+    primary key (table_name, snapshot_date)
+);
+
 create table if not exists raw.stores (
-    store_id              text primary key,
+    snapshot_date         date not null,
+    store_id              text not null,
     store_name            text not null,
     market_id             text not null,
     license_type          text not null,
     email                 text,
     salesforce_account_id text,
-    snapshot_date         date not null,
-    source_file           text not null
+    source_file           text not null,
+    primary key (snapshot_date, store_id)
 );
 
 create table if not exists raw.skus (
-    sku_id             text primary key,
+    snapshot_date      date not null,
+    sku_id             text not null,
     name               text not null,
     brand              text,
     category           text,
@@ -23,21 +51,27 @@ create table if not exists raw.skus (
     season_start_month smallint,
     season_end_month   smallint,
     price              numeric(10, 2),
-    snapshot_date      date not null,
-    source_file        text not null
+    source_file        text not null,
+    primary key (snapshot_date, sku_id)
 );
 
 create table if not exists raw.order_lines (
+    snapshot_date date not null,
     order_id      text not null,
     order_date    date not null,
     store_id      text not null,
     sku_id        text not null,
     units         integer not null,
     revenue       numeric(12, 2) not null,
-    snapshot_date date not null,
     source_file   text not null,
-    primary key (order_id, sku_id)
+    primary key (snapshot_date, order_id, sku_id)
 );
+
+-- The snapshot of a reference table that is in force on a feed date: the newest one loaded on or before it.
+create or replace function raw.snapshot_in_force(p_table text, p_feed_date date) returns date
+language sql stable parallel safe as $$
+    select max(snapshot_date) from raw.snapshots where table_name = p_table and snapshot_date <= p_feed_date
+$$;
 
 create table if not exists raw.inventory_feed (
     feed_date     date not null,
@@ -59,5 +93,14 @@ create table if not exists raw.feed_quarantine (
     primary key (feed_date, source_file, source_line)
 );
 
--- raw.is_iso8601_with_offset(text) comes from raw/timestamp_check_pg16.sql or raw/timestamp_check_portable.sql,
--- chosen by the server's version (ingest/schema.py).
+-- What each store's file held, as (SKU, quantity) pairs, per day: a file whose content repeats an earlier day's
+-- of the same store is a replay (stale), whatever its timestamps or line order say.
+create table if not exists raw.feed_fingerprints (
+    feed_date   date not null,
+    store_id    text not null,
+    fingerprint text not null,
+    source_file text not null,
+    stale       boolean not null,
+    primary key (feed_date, store_id)
+);
+create index if not exists feed_fingerprints_lookup on raw.feed_fingerprints (store_id, fingerprint);

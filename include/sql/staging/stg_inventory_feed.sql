@@ -1,4 +1,4 @@
--- grain: one row per feed date, store and SKU that passed the loader's row checks
+-- grain: one row per store and SKU that passed the loader's row checks on the run's feed date
 -- materialized: view
 select
     feed_date,
@@ -7,3 +7,4 @@ select
     remaining_qty,
     reported_at
 from raw.inventory_feed
+where feed_date = %(feed_date)s::date

@@ -1,4 +1,4 @@
--- grain: one row per order and SKU
+-- grain: one row per order and SKU, in the order-lines snapshot in force on the run's feed date
 -- materialized: view
 select
     order_id,
@@ -8,3 +8,4 @@ select
     units,
     revenue
 from raw.order_lines
+where snapshot_date = raw.snapshot_in_force('order_lines', %(feed_date)s::date)

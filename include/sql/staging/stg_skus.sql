@@ -1,4 +1,4 @@
--- grain: one row per SKU in the latest SKU snapshot
+-- grain: one row per SKU in the SKU snapshot in force on the run's feed date
 -- materialized: view
 select
     sku_id,
@@ -11,3 +11,4 @@ select
     season_end_month,
     price
 from raw.skus
+where snapshot_date = raw.snapshot_in_force('skus', %(feed_date)s::date)

@@ -1,4 +1,4 @@
--- grain: one row per store in the latest stores snapshot
+-- grain: one row per store in the stores snapshot in force on the run's feed date
 -- materialized: view
 select
     store_id,
@@ -8,3 +8,4 @@ select
     lower(email) as email,
     salesforce_account_id
 from raw.stores
+where snapshot_date = raw.snapshot_in_force('stores', %(feed_date)s::date)

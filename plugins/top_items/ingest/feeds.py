@@ -3,6 +3,10 @@
 Python never touches rows: each object's bytes stream into ``COPY ... FROM STDIN`` as whole lines, and
 ``include/sql/raw/split_inventory_feed.sql`` decides, set-based, which lines load and which are
 quarantined with a reason. The whole day is one transaction, so a re-run replaces day D and nothing else.
+
+Every object under the day's prefix gets an audit row: a file that cannot be read as the feed contract says (an
+unexpected name, a compressed or binary object, a wrong header, bytes that are not UTF-8) is rejected alone, the
+others load, and the task then fails naming each rejected object; a stale file (a replay) loads into quarantine.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+
+from collections.abc import Iterable, Iterator
 
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import FetchedObject, list_keys, prefetched
@@ -25,8 +31,25 @@ create temp table feed_landing (
     seq         bigint generated always as identity,
     line        text
 ) on commit drop;
-create temp table feed_files (source_file text primary key, header_seq bigint not null) on commit drop
+create temp table feed_files (source_file text primary key, header_seq bigint not null, store_id text not null)
+    on commit drop
 """
+# Bytes that would let a line split or merge others, or that COPY refuses inside text: the framing's own
+# delimiter and quote, NUL and a bare CR. Each becomes SUB (\x1a), so the line keeps its place and the split
+# quarantines it as control_character; a CR before LF is a line ending and is dropped.
+_UNFRAMEABLE = bytes.maketrans(b"\x00\x01\x02\r", b"\x1a\x1a\x1a\x1a")
+SPLIT_LIMITS = ("max_line_bytes", "max_id_length", "truncated_copy_bytes")
+
+
+def framed(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks with every unframeable byte made harmless (a CRLF split across chunks is still one ending)."""
+    carry = b""
+    for chunk in chunks:
+        chunk = carry + chunk
+        carry = chunk[-1:] if chunk.endswith(b"\r") else b""
+        yield chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n").translate(_UNFRAMEABLE)
+    if carry:
+        yield carry.translate(_UNFRAMEABLE)
 
 
 class FeedError(Exception):
@@ -81,13 +104,19 @@ class FeedLoadResult:
     def rejected(self) -> list[FileLoad]:
         return [f for f in self.files if f.status == "rejected"]
 
+    @property
+    def stale(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == "stale"]
+
 
 def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
                          bucket: str = settings.LANDING_BUCKET, fetch_ahead: int = 4) -> FeedLoadResult:
-    """Load every feed file of ``feed_date``; raise after committing if any file was rejected whole."""
+    """Load every feed file of ``feed_date``; raise after committing if any object was rejected whole."""
+    from top_items.transform.models import variables
+
     started = time.monotonic()
-    keys = list_keys(s3, bucket, settings.feed_prefix(feed_date), suffix=".csv")
-    if not keys:
+    keys = list_keys(s3, bucket, settings.feed_prefix(feed_date))
+    if not any(settings.feed_store_id(feed_date, key) for key in keys):
         raise NoFeedFilesError(f"no inventory feed files under s3://{bucket}/{settings.feed_prefix(feed_date)}: "
                                f"day {feed_date} is left as it was")
     result = FeedLoadResult(feed_date)
@@ -96,44 +125,56 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
             conn.execute(statement)
         for number, obj in enumerate(prefetched(s3, bucket, keys, depth=fetch_ahead), start=1):
             try:
-                result.files.append(_land(conn, obj))
+                result.files.append(_land(conn, obj, settings.feed_store_id(feed_date, obj.key)))
             finally:
                 obj.close()
             if number % 100 == 0 or number == len(keys):
-                log.info("landed %d/%d feed files for %s", number, len(keys), feed_date)
-        sqlfiles.run(conn, "raw/split_inventory_feed.sql", {"feed_date": feed_date})
+                log.info("landed %d/%d feed objects for %s", number, len(keys), feed_date)
+        limits = {name: value for name, value in variables().items() if name in SPLIT_LIMITS}
+        sqlfiles.run(conn, "raw/split_inventory_feed.sql", {"feed_date": feed_date, **limits})
         _count(conn, result)
         _audit(conn, result, run_id)
     result.seconds = time.monotonic() - started
-    log.info("feed %s: %d files, %d rows in, %d loaded, %d quarantined %s, %d files rejected, %.1fs (%.0f rows/s)",
-             feed_date, len(result.files), result.rows_in, result.rows_loaded, result.rows_quarantined,
-             result.reasons or "", len(result.rejected), result.seconds, result.rows_in / max(result.seconds, 1e-9))
+    log.info("feed %s: %d files, %d rows in, %d loaded, %d quarantined %s, %d files stale, %d rejected, %.1fs "
+             "(%.0f rows/s)", feed_date, len(result.files), result.rows_in, result.rows_loaded,
+             result.rows_quarantined, result.reasons or "", len(result.stale), len(result.rejected), result.seconds,
+             result.rows_in / max(result.seconds, 1e-9))
+    for stale in result.stale:
+        log.warning("stale feed file %s: %s", stale.source_file, stale.error)
     if result.rejected:
         raise RejectedFilesError(result)
     return result
 
 
-def _land(conn, obj: FetchedObject) -> FileLoad:
+def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
     load = FileLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
+    if store_id is None:
+        return _rejected(load, "unexpected object name: a feed file is named "
+                               f"{settings.feed_key('<date>', '<store_id>').split('/')[-1]} under the day's prefix")
+    kind = obj.binary_kind()
+    if kind:
+        return _rejected(load, f"unreadable: a {kind} object, not a UTF-8 CSV file")
     header = obj.read_header()
     load.actual_columns = header
     if header != list(settings.FEED_COLUMNS):
-        load.status = "rejected"
-        load.error = ("empty file: no header" if header is None else
-                      f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
-        return load
+        return _rejected(load, "empty file: no header" if header is None else
+                         f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
     try:
         with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
             conn.execute("select set_config('top_items.source_file', %s, true)", (obj.key,))
             # One sequence value stands for the header line, so a row's line number is seq - header_seq + 1.
-            conn.execute("insert into feed_files select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq'))",
-                         (obj.key,))
+            conn.execute("insert into feed_files select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq')), %s",
+                         (obj.key, store_id))
             with conn.cursor().copy(COPY_LINES) as copy:
-                for chunk in obj.chunks():
+                for chunk in framed(obj.chunks()):
                     copy.write(chunk)
-    except Exception as exc:  # psycopg reports encoding and framing errors as DataError and friends
-        load.status = "rejected"
-        load.error = f"unreadable: {str(exc).splitlines()[0]}"
+    except Exception as exc:  # psycopg reports bytes that are not UTF-8 as DataError and friends
+        return _rejected(load, f"unreadable: {str(exc).splitlines()[0]}")
+    return load
+
+
+def _rejected(load: FileLoad, error: str) -> FileLoad:
+    load.status, load.error = "rejected", error
     return load
 
 
@@ -145,6 +186,9 @@ def _count(conn, result: FeedLoadResult) -> None:
     for source_file, rows_in, loaded, quarantined in rows:
         by_file[source_file].rows_in, by_file[source_file].rows_loaded, by_file[source_file].rows_quarantined = \
             rows_in, loaded, quarantined
+    for source_file, stale_because in conn.execute(
+            "select source_file, stale_because from feed_file_status where stale_because is not null"):
+        by_file[source_file].status, by_file[source_file].error = "stale", stale_because
     result.reasons = dict(conn.execute(
         "select reason, count(*) from feed_classified where reason is not null "
         "group by reason order by 2 desc").fetchall())

@@ -13,6 +13,10 @@ from typing import BinaryIO
 CHUNK = 1 << 20
 SPOOL_IN_MEMORY = 8 << 20  # larger objects spill to a temp file: memory stays flat whatever the file size
 MAX_HEADER_BYTES = 64 << 10
+# Leading bytes of the compressed and binary formats a producer may send by mistake (a text file has none).
+MAGIC_NUMBERS = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "zip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz",
+                 b"\x28\xb5\x2f\xfd": "zstd", b"PAR1": "parquet", b"\x89PNG": "png", b"%PDF": "pdf"}
+SNIFF_BYTES = 4096
 
 
 @dataclass
@@ -21,6 +25,17 @@ class FetchedObject:
     size: int
     sha256: str
     body: BinaryIO
+
+    def binary_kind(self) -> str | None:
+        """What kind of binary object this is ('gzip', 'binary (NUL bytes)', ...), or None for text."""
+        head = self.body.read(SNIFF_BYTES)
+        self.body.seek(0)
+        for magic, kind in MAGIC_NUMBERS.items():
+            if head.startswith(magic):
+                return kind
+        if b"\x00" in head.split(b"\n", 1)[0]:
+            return "binary (NUL bytes in its first line)"
+        return None
 
     def read_header(self) -> list[str] | None:
         """The header's column names, or None for an empty file. Leaves body positioned at the first data line."""

@@ -2,7 +2,10 @@
 
 Each table loads whole or not at all: its newest snapshot on or before the feed date is COPYed (real CSV
 parsing: names may hold commas) into an all-text landing table, checked by
-``include/sql/raw/reference/<table>.sql``, and only then swapped in. A bad snapshot keeps the previous one.
+``include/sql/raw/reference/<table>.sql``, and only then added to the table's history under its snapshot date.
+Snapshots are kept, never replaced by a later one, so the models for day D read the snapshot in force on D; a
+snapshot already held with the same checksum is reused, so runs of different days that share a snapshot never
+write the same rows. History older than ``reference_retention_days`` (include/sql/vars.yml) is pruned.
 """
 
 from __future__ import annotations
@@ -65,18 +68,48 @@ def load_snapshot(conn, s3, table: str, feed_date: str, *, run_id: str | None = 
             raise ReferenceSnapshotError(f"{table} snapshot s3://{bucket}/{key} rejected: {error}")
         try:
             with conn.transaction():
-                rows = _replace(conn, table, columns, obj, key, snapshot_date)
+                # Two runs whose days share a snapshot load it one after the other; the second finds it held.
+                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"top_items.snapshot:{table}:{snapshot_date}",))
+                rows = _held(conn, table, snapshot_date, obj.sha256)
+                if rows is None:
+                    rows = _add(conn, table, columns, obj, key, snapshot_date)
+                    _prune(conn, table)
+                else:
+                    log.info("reference %s: snapshot %s already held (same checksum), reused", table, snapshot_date)
                 _audit(conn, run_id, table, feed_date, key, obj, rows, "loaded", None, header)
         except ReferenceSnapshotError as exc:
             _audit(conn, run_id, table, feed_date, key, obj, 0, "rejected", str(exc), header)
             raise
     finally:
         obj.close()
-    log.info("reference %s: %d rows from s3://%s/%s", table, rows, bucket, key)
+    log.info("reference %s: %d rows from s3://%s/%s (snapshot %s)", table, rows, bucket, key, snapshot_date)
     return SnapshotLoad(table, key, snapshot_date, rows)
 
 
-def _replace(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot_date: str) -> int:
+def _held(conn, table: str, snapshot_date: str, checksum: str) -> int | None:
+    """The row count of the snapshot when it is already held with this checksum, else None."""
+    row = conn.execute("select row_count from raw.snapshots where table_name = %s and snapshot_date = %s "
+                       "and checksum_sha256 = %s", (table, snapshot_date, checksum)).fetchone()
+    return None if row is None else row[0]
+
+
+def _prune(conn, table: str) -> None:
+    """Drop snapshots older than the retention window, keeping the one in force at its start."""
+    from top_items.transform.models import variables
+
+    horizon = conn.execute(
+        "select raw.snapshot_in_force(%s, max(snapshot_date) - %s::int) from raw.snapshots where table_name = %s",
+        (table, variables()["reference_retention_days"], table)).fetchone()[0]
+    if horizon is None:
+        return
+    pruned = conn.execute(sql.SQL("delete from raw.{} where snapshot_date < %s").format(sql.Identifier(table)),
+                          (horizon,)).rowcount
+    conn.execute("delete from raw.snapshots where table_name = %s and snapshot_date < %s", (table, horizon))
+    if pruned:
+        log.info("reference %s: pruned %d rows of snapshots before %s", table, pruned, horizon)
+
+
+def _add(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot_date: str) -> int:
     landing = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
     conn.execute(sql.SQL("create temp table reference_landing (source_line bigint generated always as identity "
                          "(start with 2), {}) on commit drop").format(landing))
@@ -100,12 +133,18 @@ def _replace(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot
     casts = sql.SQL(", ").join(
         sql.SQL("nullif({}, '')::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
     )
-    conn.execute(sql.SQL("delete from raw.{}").format(sql.Identifier(table)))
-    cur = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) "
-                               "select {}, %s, %s from reference_landing")
-                       .format(sql.Identifier(table), target, casts), (snapshot_date, key))
+    conn.execute(sql.SQL("delete from raw.{} where snapshot_date = %s").format(sql.Identifier(table)), (snapshot_date,))
+    rows = conn.execute(sql.SQL("insert into raw.{} ({}, snapshot_date, source_file) "
+                                "select {}, %s, %s from reference_landing")
+                        .format(sql.Identifier(table), target, casts), (snapshot_date, key)).rowcount
+    conn.execute("""
+        insert into raw.snapshots (table_name, snapshot_date, source_file, checksum_sha256, row_count)
+        values (%s, %s, %s, %s, %s)
+        on conflict (table_name, snapshot_date) do update
+        set source_file = excluded.source_file, checksum_sha256 = excluded.checksum_sha256,
+            row_count = excluded.row_count, loaded_at = now()""", (table, snapshot_date, key, obj.sha256, rows))
     conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(table)))
-    return cur.rowcount
+    return rows
 
 
 def _audit(conn, run_id, table, feed_date, key, obj, rows, status, error, header) -> None:

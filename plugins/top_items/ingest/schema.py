@@ -1,14 +1,9 @@
-"""Create the raw and ops layers (idempotent; every load calls it first)."""
+"""Create the raw and ops layers (idempotent): the same files the DAG's setup task runs, in one transaction."""
 
-from top_items import sqlfiles
+from top_items import settings, sqlfiles
 
 
 def ensure_schemas(conn) -> None:
     with conn.transaction():
-        # Concurrent first runs (a backfill) would race on CREATE ... IF NOT EXISTS.
-        conn.execute("select pg_advisory_xact_lock(hashtext('top_items.schema'))")
-        sqlfiles.run(conn, "raw/schema.sql")
-        sqlfiles.run(conn, "raw/timestamp_check_pg16.sql" if conn.info.server_version >= 160000
-                     else "raw/timestamp_check_portable.sql")
-        sqlfiles.run(conn, "ops/schema.sql")
-        sqlfiles.run(conn, "ops/quality.sql")
+        for path in settings.SETUP_SQL:
+            sqlfiles.run(conn, path)

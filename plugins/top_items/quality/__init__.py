@@ -5,8 +5,8 @@ The DAG's API: ``run_gate(conn, gate, feed_date, run_id=...) -> GateResult`` and
 ``GateResult.raise_for_failures()`` (raises :class:`GateFailedError`, whose message is the pager alert).
 """
 
-from top_items.quality.contracts import GATES, UnknownGateError
+from top_items.quality.contracts import UnknownGateError, gates
 from top_items.quality.gate import GateFailedError, GateResult, run_gate
 from top_items.quality.outcomes import CheckRecord
 
-__all__ = ["GATES", "CheckRecord", "GateFailedError", "GateResult", "UnknownGateError", "run_gate"]
+__all__ = ["gates", "CheckRecord", "GateFailedError", "GateResult", "UnknownGateError", "run_gate"]

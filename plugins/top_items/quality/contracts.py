@@ -8,6 +8,7 @@ again by the gate before it runs a contract (a contract that does not validate i
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,8 +27,11 @@ GATE_DATASETS: dict[str, tuple[str, ...]] = {
     "marts": ("marts.store_missing_top_items",),
 }
 EXPORT_GATE_PREFIX = "export:"
-EXPORT_CONSUMERS = ("retailer_app", "salesforce", "crm")
-GATES = tuple(GATE_DATASETS) + tuple(EXPORT_GATE_PREFIX + name for name in EXPORT_CONSUMERS)
+
+
+def gates() -> tuple[str, ...]:
+    """Every gate: the fixed ones, then one per consumer of the registry."""
+    return tuple(GATE_DATASETS) + tuple(EXPORT_GATE_PREFIX + name for name in registry.consumers())
 
 
 class UnknownGateError(ValueError):
@@ -42,7 +46,7 @@ def datasets_for_gate(gate: str) -> tuple[str, ...]:
             return (registry.consumer(gate[len(EXPORT_GATE_PREFIX):]).export,)
         except KeyError as exc:
             raise UnknownGateError(f"unknown gate {gate!r}: {exc.args[0]}") from None
-    raise UnknownGateError(f"unknown gate {gate!r}; expected one of {', '.join(GATES)}")
+    raise UnknownGateError(f"unknown gate {gate!r}; expected one of {', '.join(gates())}")
 
 
 def contract_path(dataset: str, contracts_dir: Path = CONTRACTS_DIR) -> Path:
@@ -98,17 +102,23 @@ def _short(error) -> str:
     return message if len(message) <= 300 else message[:297] + "..."
 
 
-def validate(path: Path, *, declared_variables: set[str] | None = None) -> list[str]:
-    """Schema errors plus our own conventions: the file is named after its dataset, variables are known."""
+def validate(path: Path, *, declared_variables: set[str] | None = None, values: dict | None = None) -> list[str]:
+    """Schema errors plus our own conventions: the file is named after its dataset, variables are known.
+
+    ``values``: the variables the gate sets; a value that stands for a number (``valid_max: ${var.store_top_n}``)
+    is checked as that number, as Soda will read it.
+    """
     try:
         document = load(path)
     except (yaml.YAMLError, TypeError) as exc:
         return [f"not a YAML mapping: {exc}"]
-    problems = schema_errors(document)
+    problems = schema_errors(_resolved(document, values) if values else document)
     dataset = str(document.get("dataset", ""))
     schema, table = path.parent.name, path.stem
-    if not dataset.endswith(f"/{schema}/{table}"):
-        problems.append(f"dataset {dataset!r} does not end with /{schema}/{table} (the file's place)")
+    # A layer a run builds aside is named by a variable (${var.marts}): the gate points it at the run's build.
+    if not any(dataset.endswith(f"/{place}/{table}") for place in (schema, f"${{var.{schema}}}")):
+        problems.append(f"dataset {dataset!r} does not end with /{schema}/{table} or /${{var.{schema}}}/{table} "
+                        "(the file's place)")
     if declared_variables is not None:
         unknown = set(document.get("variables") or {}) - declared_variables
         if unknown:
@@ -118,3 +128,35 @@ def validate(path: Path, *, declared_variables: set[str] | None = None) -> list[
 
 def declared_variables(path: Path) -> list[str]:
     return list((load(path).get("variables") or {}).keys())
+
+
+def _resolved(node, values: dict):
+    if isinstance(node, dict):
+        return {key: _resolved(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolved(value, values) for value in node]
+    if isinstance(node, str) and (whole := VARIABLE.fullmatch(node)) and whole.group(1) in values:
+        return values[whole.group(1)]  # a value that is only a variable takes the variable's type, as in Soda
+    return node
+
+
+VARIABLE = re.compile(r"\$\{\s*var\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+
+def resolve(text: str, variables: dict[str, str]) -> str:
+    """``${var.name}`` replaced by its value, as Soda resolves a contract (an unknown name is left as written)."""
+    return VARIABLE.sub(lambda m: str(variables.get(m.group(1), m.group(0))), text)
+
+
+def failed_rows_queries(path: Path) -> dict[str, str]:
+    """Each failed_rows check's query, by its qualifier (or name): what the gate re-runs to list offending keys."""
+    document = load(path)
+    checks = list(document.get("checks") or [])
+    for column in document.get("columns") or []:
+        checks += column.get("checks") or []
+    found = {}
+    for check in checks:
+        body = (check or {}).get("failed_rows") if isinstance(check, dict) else None
+        if isinstance(body, dict) and body.get("query"):
+            found[body.get("qualifier") or body.get("name")] = body["query"]
+    return found

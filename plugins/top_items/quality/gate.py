@@ -35,6 +35,8 @@ from top_items.settings import CONTRACTS_DIR
 
 log = logging.getLogger(__name__)
 
+SHOW_KEYS = 10
+
 
 class GateFailedError(Exception):
     """A gate found data it cannot let through; ``str()`` names every failing check (the pager text)."""
@@ -86,11 +88,13 @@ class GateResult:
         return f"gate {self.gate} {self.feed_date}: {'passed' if self.ok else 'FAILED'} ({text}) in {self.seconds:.2f}s"
 
 
-def run_gate(conn, gate: str, feed_date: str, *, run_id: str, data_source=None,
-             contracts_dir: Path = CONTRACTS_DIR) -> GateResult:
+def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, str] | None = None,
+             data_source=None, contracts_dir: Path = CONTRACTS_DIR) -> GateResult:
     """Verify the gate's contracts for ``feed_date`` and record every check in ops.dq_results.
 
     ``conn``: an autocommit psycopg connection to the warehouse (reads history, writes ops tables).
+    ``layers``: the schema each layer's tables are in for this run (``Workspace.variables()``: the build the
+    gate audits); by default the published schemas, named after their layer.
     ``data_source``: a Soda data source; by default one built from the Airflow ``warehouse`` connection.
     Raises :class:`contracts.UnknownGateError` for an unknown gate and lets connection errors propagate
     (the task's retries handle those); data problems never raise here: see ``raise_for_failures()``.
@@ -105,7 +109,7 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, data_source=None,
     if opened:
         data_source.open_connection()
     try:
-        variables = _variables(feed_date, soda.database_name(data_source))
+        variables = _variables(feed_date, soda.database_name(data_source), layers or {})
         for dataset in datasets:
             result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir)
     finally:
@@ -114,7 +118,7 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, data_source=None,
     with conn.transaction():
         _record_results(conn, result)
         if result.ok:
-            result.metrics_recorded = history.record(conn, datasets, feed_date, run_id)
+            result.metrics_recorded = history.record(conn, datasets, feed_date, run_id, layers)
     result.seconds = time.monotonic() - started
     log.info("%s", result.summary())
     for check in result.checks:
@@ -124,11 +128,14 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, data_source=None,
     return result
 
 
-def _variables(feed_date: str, database: str) -> dict[str, str]:
-    """What the contracts may use: the run's date, the database, and the business-rule parameters."""
+def _variables(feed_date: str, database: str, layers: dict[str, str]) -> dict:
+    """What the contracts may use: the run's date, the database, each layer's schema, the rule parameters
+    (numbers stay numbers, so ``valid_max: ${var.store_top_n}`` is read as one)."""
+    from top_items.transform.models import LAYERS
     from top_items.transform.models import variables as rule_variables
 
-    values = {name: str(value) for name, value in rule_variables().items()}
+    values = dict(rule_variables())
+    values.update({layer: layers.get(layer, layer) for layer in LAYERS})
     values.update(feed_date=feed_date, database=database)
     return values
 
@@ -143,10 +150,11 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
 
     if not path.exists():
         return [contract_error(f"no contract file {path}")]
-    problems = contracts.validate(path, declared_variables=set(variables))
+    problems = contracts.validate(path, declared_variables=set(variables), values=variables)
     if problems:
         return [contract_error("contract does not validate: " + "; ".join(problems))]
     declared = contracts.declared_variables(path)
+    failed_rows = contracts.failed_rows_queries(path)
     verification = soda.verify(data_source, path, {name: variables[name] for name in declared})
     errored = bool(verification.errors)
     records = []
@@ -156,7 +164,7 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
         metric = history_metric(check.qualifier)
         measured = _number(check_result.threshold_value)
         without_baseline = (metric is not None and measured is None and not errored
-                            and history.previous_good_value(conn, dataset, metric, feed_date) is None)
+                            and history.previous_good_day(conn, dataset, feed_date) is None)
         outcome = map_outcome(check_result.outcome.name, level=level, contract_errored=errored,
                               history_without_baseline=without_baseline)
         detail = None
@@ -166,7 +174,8 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
         elif outcome == ERROR:
             detail = verification.errors[0]
         elif outcome != PASS:
-            detail = _diagnostics(check_result)
+            detail = _join(_diagnostics(check_result),
+                           _offending_keys(conn, failed_rows.get(check.qualifier or check.name), variables))
         name = check.name or check.type
         records.append(CheckRecord(
             gate=gate, dataset=dataset, check_name=f"{check.column_name}: {name}" if check.column_name else name,
@@ -178,6 +187,25 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
     if not records:
         records.append(contract_error("the contract produced no check results"))
     return records
+
+
+def _offending_keys(conn, query: str | None, variables: dict[str, str]) -> str | None:
+    """The first rows a failing failed_rows check found: the keys a person needs to act on the alert."""
+    if not query:
+        return None
+    try:
+        rows = conn.execute(f"select * from ({contracts.resolve(query, variables)}) as offending "
+                            f"limit {SHOW_KEYS + 1}").fetchall()
+    except Exception as exc:  # noqa: BLE001  the check's own outcome stands; the keys are a courtesy
+        return f"offending keys unavailable: {type(exc).__name__}"
+    if not rows:
+        return None
+    keys = ", ".join("/".join(map(str, row)) for row in rows[:SHOW_KEYS])
+    return f"offending keys: {keys}{', ...' if len(rows) > SHOW_KEYS else ''}"
+
+
+def _join(*parts: str | None) -> str | None:
+    return "; ".join(part for part in parts if part) or None
 
 
 def _number(value) -> float | None:

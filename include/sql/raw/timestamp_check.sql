@@ -1,3 +1,4 @@
+-- Is the text a timestamp with an explicit UTC offset, in ISO 8601's shape?
 -- Postgres 15 and older: ISO 8601 with a UTC offset, and a real calendar date, checked without casting, so
 -- one bad row cannot abort the set-based split (pg_input_is_valid only exists from Postgres 16). The shape producers
 -- actually send is recognised by translate(), ten times cheaper than the full regular expression.
@@ -18,3 +19,28 @@ language sql immutable parallel safe as $$
             make_date(substr(value, 1, 4)::int, substr(value, 6, 2)::int, 1) + interval '1 month' - interval '1 day')
     end
 $$;
+
+-- Postgres 16 and newer: pg_input_is_valid parses the text exactly as the cast will, without raising, at a tenth
+-- of a regular expression's cost; the character checks add what the cast does not insist on: date-time order,
+-- the T (or space), and an offset. Created through EXECUTE because older servers lack pg_input_is_valid.
+do $outer$
+begin
+    if current_setting('server_version_num')::int >= 160000 then
+        execute $function$
+            create or replace function raw.is_iso8601_with_offset(value text) returns boolean
+            language sql stable parallel safe as $$
+                select coalesce(
+                    length(value) between 16 and 35
+                    and substr(value, 5, 1) = '-' and substr(value, 8, 1) = '-'
+                    and substr(value, 11, 1) in ('T', ' ') and substr(value, 14, 1) = ':'
+                    and (right(value, 1) = 'Z'
+                        or substr(value, length(value) - 5, 1) in ('+', '-')
+                        or substr(value, length(value) - 4, 1) in ('+', '-')
+                        or substr(value, length(value) - 2, 1) in ('+', '-'))
+                    and pg_input_is_valid(value, 'timestamptz'),
+                false)
+            $$
+        $function$;
+    end if;
+end
+$outer$;
