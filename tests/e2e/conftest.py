@@ -13,6 +13,8 @@ from simple_salesforce import Salesforce
 
 from tests.conftest import REPO
 from tests.support.mock_control import MockControl
+from top_items.simulate.catalog import WorldSpec
+from top_items.simulate.publish import write_day
 
 SF_FIELDS = ("Top_Item_Key__c", "Store_Id__c", "Sku_Id__c", "Sku_Name__c", "Market_Rank__c", "Feed_Date__c")
 CRM_PROPERTIES = ("store_id", "email", "top_items_you_dont_carry", "top_items_feed_date")
@@ -90,3 +92,32 @@ def destinations(world, s3) -> Destinations:
     found = Destinations(world)
     found.reset()
     return found
+
+
+# The failure stories: a good day, then a bad one. Twelve stores: one store is 8% of a day.
+GOOD_DAY, BAD_DAY = "2026-11-24", "2026-11-25"
+SPEC = WorldSpec(stores=12, skus=120, days=30)
+
+
+@pytest.fixture
+def after_a_good_day(warehouse, s3, destinations, airflow_db):
+    """The destinations after a good day, as each consumer reads them; the bad day's files are written too."""
+    write_day(s3, SPEC, date.fromisoformat(GOOD_DAY))
+    assert run_dag("top_items_pipeline", GOOD_DAY).state == "success"
+    before = destinations.snapshot()
+    assert before["salesforce"] and before["crm"] and destinations.latest()["feed_date"] == GOOD_DAY
+    assert destinations.alerts() == []
+    write_day(s3, SPEC, date.fromisoformat(BAD_DAY))
+    return before
+
+
+def assert_nothing_reached_a_consumer(destinations, before: dict, cause: str, task_id: str) -> dict:
+    """Every destination as it was after the good day, and exactly one alert, naming the cause; returns it."""
+    assert destinations.snapshot() == before  # byte for byte in S3, record for record in the APIs
+    assert destinations.latest()["feed_date"] == GOOD_DAY
+    alerts = destinations.alerts()
+    assert len(alerts) == 1, [a["summary"] for a in alerts]
+    assert alerts[0]["task_id"] == task_id, alerts[0]
+    assert cause in alerts[0]["cause"], alerts[0]["cause"]
+    assert alerts[0]["feed_date"] == BAD_DAY and alerts[0]["url"]
+    return alerts[0]

@@ -15,7 +15,8 @@ STORES = ("store_id,store_name,market_id,license_type,email,salesforce_account_i
           'S0001,"Corner Beer, Wine & More",M01,full_liquor,a@example.com,001A\n'
           "S0002,Harbor Liquors,M01,beer_wine,b@example.com,001B\n")
 SKUS = ("sku_id,name,brand,category,is_liquor,volume_ml,season_start_month,season_end_month,price\n"
-        "K1,Seltzer,Polar,seltzer,false,355,,,19.99\n")
+        "K1,Seltzer,Polar,seltzer,false,355,,,19.99\n"
+        + "".join(f"K{n},Item {n},Brand,beer,false,355,,,9.99\n" for n in range(2, 15)))
 ORDER_LINES = "order_id,order_date,store_id,sku_id,units,revenue\nO1,2026-11-20,S0001,K1,2,39.98\n"
 
 # (line of the feed, the reason it must be quarantined with, or None when it must load)
@@ -54,9 +55,12 @@ def feed(lines: list[str], header: str = HEADER) -> str:
     return "\n".join([header, *lines]) + "\n"
 
 
+REFERENCE_DAY = "2026-11-20"  # in force on every feed date of these tests
+
+
 @pytest.fixture
 def loaded_reference(warehouse, s3):
-    put_reference(s3)
+    put_reference(s3, REFERENCE_DAY)
     load_reference_snapshots(warehouse, s3, D, run_id="test")
     return warehouse
 
@@ -136,11 +140,15 @@ def test_a_day_without_feed_files_fails_clearly_and_keeps_what_was_loaded(loaded
     assert conn.execute("select count(*) from raw.inventory_feed where feed_date = %s", (D,)).fetchone()[0] == 1
 
 
-def test_many_files_load_in_one_pass_with_per_file_counts(loaded_reference, s3):
-    conn = loaded_reference
-    for n in range(12):  # more files than the fetch-ahead depth, so downloads overlap the COPY
-        put(s3, f"{settings.feed_prefix(D)}store_id=S0001-part{n:02d}.csv",
-            feed([f"S0001,K{n}-{i},{i},{TS}" for i in range(n + 1)] + ([f"S0001,Kx,-1,{TS}"] if n % 3 == 0 else [])))
+def test_many_files_load_in_one_pass_with_per_file_counts(warehouse, s3):
+    conn = warehouse
+    stores = [f"S{n:04d}" for n in range(1, 13)]
+    put_reference(s3, stores=STORES.split("\n")[0] + "\n" + "".join(f"{s},Store,M01,full_liquor,x@x.com,001\n"
+                                                                  for s in stores))
+    load_reference_snapshots(conn, s3, D)
+    for n, store in enumerate(stores):  # more files than the fetch-ahead depth, so downloads overlap the COPY
+        put(s3, settings.feed_key(D, store),
+            feed([f"{store},K{i + 1},{i},{TS}" for i in range(n + 1)] + ([f"{store},K14,-1,{TS}"] if n % 3 == 0 else [])))
 
     result = load_inventory_feeds(conn, s3, D, fetch_ahead=3)
 
@@ -149,3 +157,111 @@ def test_many_files_load_in_one_pass_with_per_file_counts(loaded_reference, s3):
     audit = conn.execute("select sum(rows_in)::int, sum(rows_loaded)::int, sum(rows_quarantined)::int "
                          "from ops.load_audit where dataset = 'inventory_feed'").fetchone()
     assert audit == (result.rows_in, result.rows_loaded, result.rows_quarantined)
+
+
+class TestSingleRows:
+    """Validity of single rows: each kind is quarantined with its own reason, and the file's other rows load."""
+
+    @pytest.mark.parametrize(("line", "reason"), [
+        (f"S0001,K999,4,{TS}", "unknown_sku"),
+        (f"S0001,{'K' * 65},4,{TS}", "field_too_long"),
+        (f"{'S' * 65},K2,4,{TS}", "field_too_long"),
+        (f"S0002,K2,4,{TS}", "store_mismatch"),
+        (f"S0001,K2,4,{TS}," + "x" * 5000, "line_too_long"),
+        (f"S0001,K2,4\x00,{TS}", "control_character"),
+        (f"S0001,K2\r,4,{TS}", "control_character"),
+        (f"S0001,K2,4,{TS}\x01more", "control_character"),
+        (f'S0001,K2,4,"{TS}\x02', "control_character"),
+        ("S0001,K2,4,2026-11-22T06:00:00-05:00", "reported_outside_feed_day"),
+        ("S0001,K2,4,2026-11-27T06:00:00-05:00", "reported_outside_feed_day"),
+    ], ids=["unknown_sku", "long_sku", "long_store", "other_store", "long_line", "nul", "bare_cr",
+            "copy_delimiter", "copy_quote", "days_before", "days_after"])
+    def test_a_bad_row_is_quarantined_alone(self, loaded_reference, s3, line, reason):
+        conn = loaded_reference
+        put(s3, settings.feed_key(D, "S0001"), feed([f"S0001,K1,5,{TS}", line, f"S0001,K3,6,{TS}"]).encode("utf-8"))
+
+        result = load_inventory_feeds(conn, s3, D, run_id="test")
+
+        assert dict(conn.execute("select source_line, reason from raw.feed_quarantine").fetchall()) == {3: reason}
+        assert [sku for (sku,) in conn.execute("select sku_id from raw.inventory_feed order by 1")] == ["K1", "K3"]
+        assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+        kept = conn.execute("select raw_record from raw.feed_quarantine").fetchone()[0]
+        assert len(kept) <= 512 and kept[:10] == line.replace("\r", "\x1a")[:10].replace("\x00", "\x1a")
+
+    def test_no_byte_can_merge_or_shift_lines(self, loaded_reference, s3):
+        conn = loaded_reference
+        hostile = f'S0001,K2,"4\x02\nS0001,K3,7,{TS}\r\nS0001,K4,\x01,{TS}\rS0001,K5,1,{TS}\r\n'.encode()
+        put(s3, settings.feed_key(D, "S0001"), HEADER.encode() + b"\r\n" + hostile + f"S0001,K6,2,{TS}".encode())
+
+        load_inventory_feeds(conn, s3, D, run_id="test")
+
+        lines = dict(conn.execute("select source_line, reason from raw.feed_quarantine").fetchall())
+        assert lines == {2: "control_character", 4: "control_character"}  # the CR inside line 4 joins nothing
+        loaded = dict(conn.execute("select sku_id, source_line from raw.inventory_feed").fetchall())
+        assert loaded == {"K3": 3, "K6": 5}
+
+
+class TestEveryObjectIsAccountedFor:
+    """An object the feed contract cannot read is rejected alone, with its audit row; the others load."""
+
+    @pytest.mark.parametrize(("name", "body", "error"), [
+        ("store_id=S0002.csv", __import__("gzip").compress(feed([f"S0002,K1,1,{TS}"]).encode()), "gzip"),
+        ("store_id=S0002.csv", b"PK\x03\x04" + b"\x00" * 40, "zip"),
+        ("store_id=S0002.csv", b"\x00\x01\x02binary" * 10, "NUL bytes"),
+        ("store_id=S0002.csv", HEADER.encode() + b"\nS0002,K\xff,1," + TS.encode(), "unreadable"),
+        ("store_id=S0002.csv.gz", b"anything", "unexpected object name"),
+        ("notes.txt", b"hello", "unexpected object name"),
+        ("nested/store_id=S0002.csv", feed([f"S0002,K1,1,{TS}"]).encode(), "unexpected object name"),
+    ], ids=["gzip", "zip", "binary", "not_utf8", "compressed_name", "stray_file", "nested"])
+    def test_a_hostile_object_is_rejected_alone(self, loaded_reference, s3, name, body, error):
+        conn = loaded_reference
+        put(s3, settings.feed_key(D, "S0001"), feed([f"S0001,K1,5,{TS}"]))
+        put(s3, settings.feed_prefix(D) + name, body)
+
+        with pytest.raises(RejectedFilesError, match=error):
+            load_inventory_feeds(conn, s3, D, run_id="test")
+
+        audit = dict(conn.execute("select source_file, status from ops.load_audit where dataset = 'inventory_feed'"))
+        assert audit == {settings.feed_key(D, "S0001"): "loaded", settings.feed_prefix(D) + name: "rejected"}
+        assert conn.execute("select count(*) from raw.inventory_feed").fetchone()[0] == 1
+
+
+class TestStaleness:
+    """A file that repeats the same store's earlier feed is stale: kept in quarantine, the store gets nothing."""
+
+    YESTERDAY = "2026-11-24"
+    ROWS = [("K1", 5), ("K2", 0), ("K3", 7)]
+
+    def _yesterday(self, conn, s3):
+        lines = [f"S0001,{sku},{qty},2026-11-24T06:00:00-05:00" for sku, qty in self.ROWS]
+        put(s3, settings.feed_key(self.YESTERDAY, "S0001"), feed(lines))
+        load_inventory_feeds(conn, s3, self.YESTERDAY)
+        return lines
+
+    @pytest.mark.parametrize("replay", [
+        lambda lines: lines,
+        lambda lines: [line.replace("2026-11-24", "2026-11-25") for line in lines],
+        lambda lines: [line.replace("2026-11-24", "2026-11-25") for line in reversed(lines)],
+    ], ids=["byte_identical", "timestamps_shifted", "reordered"])
+    def test_a_replay_is_stale(self, loaded_reference, s3, replay):
+        conn = loaded_reference
+        lines = self._yesterday(conn, s3)
+        put(s3, settings.feed_key(D, "S0001"), feed(replay(lines)))
+
+        result = load_inventory_feeds(conn, s3, D)
+
+        assert [(f.status, self.YESTERDAY in (f.error or "") or "before the feed day" in (f.error or ""))
+                for f in result.files] == [("stale", True)]
+        assert conn.execute("select count(*) from raw.inventory_feed where feed_date = %s", (D,)).fetchone()[0] == 0
+        assert {r for (r,) in conn.execute("select reason from raw.feed_quarantine where feed_date = %s", (D,))} \
+            == {"stale_file"}
+
+    def test_a_changed_quantity_is_fresh(self, loaded_reference, s3):
+        conn = loaded_reference
+        lines = self._yesterday(conn, s3)
+        put(s3, settings.feed_key(D, "S0001"), feed([lines[0].replace(",5,", ",4,").replace("-24T", "-25T"),
+                                                      *(line.replace("-24T", "-25T") for line in lines[1:])]))
+
+        result = load_inventory_feeds(conn, s3, D)
+
+        assert [f.status for f in result.files] == ["loaded"] and result.rows_loaded == 3

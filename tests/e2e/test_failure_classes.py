@@ -1,0 +1,91 @@
+"""The article's classes of failure, each a full DAG run after a good day, in several variants.
+
+A story that crosses its class's bound is stopped before the fan-out: every destination is as the good day left
+it (S3 byte for byte, Salesforce by SOQL, the CRM through its API) and exactly one alert names the cause. A story
+under the bound goes through, and what it broke stays out of every consumer.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import BAD_DAY, GOOD_DAY, assert_nothing_reached_a_consumer, run_dag
+from tests.support.producers import replay_feeds, truncate_snapshot, wipe_stock
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _stopped_at_raw_gate(destinations, before, cause):
+    run = run_dag("top_items_pipeline", BAD_DAY)
+    assert run.state == "failed"
+    return assert_nothing_reached_a_consumer(destinations, before, cause, "gate_raw")
+
+
+class TestStaleFeeds:
+    """Existence and staleness: a day's feeds that repeat an earlier day's say nothing about today's stock."""
+
+    @pytest.mark.parametrize("variant", [
+        {},
+        {"shift_timestamps": True},
+        {"shift_timestamps": True, "shuffle": True},
+        {"share": 0.5, "shift_timestamps": True},
+    ], ids=["byte_identical", "timestamps_shifted", "shifted_and_reordered", "half_the_stores"])
+    def test_a_replayed_day_is_stopped(self, after_a_good_day, s3, destinations, variant):
+        replay_feeds(s3, GOOD_DAY, BAD_DAY, **variant)
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stale stores")
+
+        assert "S0001" in alert["cause"]  # the offending stores are named
+
+    def test_one_stale_store_gets_nothing_and_the_rest_go_on(self, after_a_good_day, s3, destinations, warehouse):
+        [stale] = replay_feeds(s3, GOOD_DAY, BAD_DAY, share=1 / 12, shift_timestamps=True)
+
+        run = run_dag("top_items_pipeline", BAD_DAY)
+
+        assert run.state == "success"
+        assert destinations.latest()["feed_date"] == BAD_DAY
+        assert stale not in {row[1] for row in destinations.salesforce()}
+        assert stale not in {row[0] for row in destinations.crm()}
+        assert destinations.alerts() == []
+        status, error = warehouse.execute(
+            "select status, error from ops.load_audit where feed_date = %s and source_file like %s",
+            (BAD_DAY, f"%store_id={stale}.csv")).fetchone()
+        assert status == "stale" and GOOD_DAY in error
+        warned = warehouse.execute("select outcome from ops.dq_results where feed_date = %s "
+                                   "and check_name like 'stale stores%%'", (BAD_DAY,)).fetchall()
+        assert warned[-1][0] == "warn"
+
+
+class TestTruncatedReference:
+    """Aggregates against the previous good day: a reference snapshot that arrived cut short."""
+
+    @pytest.mark.parametrize(("table", "keep", "cause"), [
+        ("stores", 0.5, "raw.stores: rows vs previous good day"),
+        ("skus", 0.6, "raw.skus: rows vs previous good day"),
+        ("order_lines", 0.4, "raw.order_lines: rows vs previous good day"),
+        ("order_lines", 0.75, "raw.order_lines: rows vs previous good day"),
+    ], ids=["stores_half", "skus_sixty_percent", "order_lines_forty_percent", "order_lines_three_quarters"])
+    def test_a_truncated_snapshot_is_stopped(self, after_a_good_day, s3, destinations, table, keep, cause):
+        assert truncate_snapshot(s3, table, BAD_DAY, keep) > 0
+
+        _stopped_at_raw_gate(destinations, after_a_good_day, cause)
+
+    def test_the_alert_names_the_stores_the_order_history_still_references(self, after_a_good_day, s3,
+                                                                          destinations):
+        truncate_snapshot(s3, "stores", BAD_DAY, 11 / 12)  # the last store is gone; its orders are not
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "order history references")
+
+        assert "S0012" in alert["cause"]
+
+
+class TestStockWiped:
+    """Distributions against the previous good day: the row count holds, the stock does not."""
+
+    @pytest.mark.parametrize("share", [1.0, 0.5, 0.25], ids=["every_store", "half_the_stores", "a_quarter"])
+    def test_wiped_stock_is_stopped(self, after_a_good_day, s3, destinations, share):
+        wipe_stock(s3, BAD_DAY, share)
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "in-stock SKUs fell below half")
+
+        assert "zero-quantity rows" in alert["cause"]
