@@ -11,17 +11,13 @@ from top_items import assets, tasks
 
 
 @task(outlets=[assets.LANDING_FEEDS, assets.LANDING_REFERENCE])
-def write_source_files(feed_date: str) -> dict:
-    params = get_current_context()["params"]
+def write_source_files() -> dict:
+    context = get_current_context()
+    params = context["params"]
+    feed_date = tasks.resolve_feed_date(params.get("feed_date"), context.get("logical_date"))
     return tasks.write_source_files(feed_date, seed=params["seed"], stores=params["stores"], skus=params["skus"],
                                     days=params["days"], bad_row_rate=params["bad_row_rate"],
                                     missing_feeds=params["missing_feeds"])
-
-
-@task
-def resolve_feed_date() -> str:
-    context = get_current_context()
-    return tasks.resolve_feed_date(context["params"].get("feed_date"), context.get("logical_date"))
 
 
 @dag(
@@ -41,7 +37,7 @@ def resolve_feed_date() -> str:
     doc_md=__doc__,
 )
 def simulate_source_systems():
-    write_source_files(resolve_feed_date())
+    write_source_files()
 
 
 simulate_source_systems()

@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
+from top_items.registry import consumers
 from top_items.transform.models import discover
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 PIPELINE, SIMULATION = "top_items_pipeline", "simulate_source_systems"
-# Tasks that only compute or report; every other task writes something and must say what (its Assets).
-READ_ONLY_TASKS = {"resolve_feed_date", "run_summary"}
-GATES = {"gate_raw", "gate_marts", "gate_export_retailer_app", "gate_export_salesforce", "gate_export_crm"}
-CONSUMERS = ("retailer_app", "salesforce", "crm")
+CONSUMERS = tuple(consumers())
+GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
+# Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, and the
+# model builds, which write only to their run's own workspace. Every other task must say what it writes (Assets).
+READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary",
+                   *(f"transform.{model.name}" for model in discover())}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,7 @@ def transform_task(model) -> str:
 
 
 def upstream(pipeline, task_id: str) -> set[str]:
-    """Direct upstream tasks, leaving out resolve_feed_date, which every task reads its feed date from."""
-    return pipeline.get_task(task_id).upstream_task_ids - {"resolve_feed_date"}
+    return pipeline.get_task(task_id).upstream_task_ids
 
 
 def test_dags_import_without_errors(dagbag):
@@ -61,6 +63,22 @@ def test_each_model_task_waits_for_exactly_the_models_it_reads(pipeline, model):
     assert upstream == {f"transform.{dep.split('.')[1]}" for dep in model.depends_on}
 
 
+def test_the_run_sets_up_and_claims_its_day_before_it_loads(pipeline):
+    assert upstream(pipeline, "claim_feed_date") == {"setup_warehouse"}
+    assert upstream(pipeline, "load_reference_snapshots") == {"claim_feed_date"}
+    assert not upstream(pipeline, "setup_warehouse")
+
+
+def test_no_task_reads_its_feed_date_from_another(pipeline):
+    # Each task works out the feed date from its own context: no XCom edge fans out to every task.
+    from airflow.sdk.definitions.xcom_arg import XComArg
+
+    fed = [task.task_id for task in pipeline.tasks
+           if any(isinstance(arg, XComArg) for arg in (*getattr(task, "op_args", ()),
+                                                       *getattr(task, "op_kwargs", {}).values()))]
+    assert fed == []
+
+
 def test_staging_models_wait_for_the_raw_gate_after_both_loads(pipeline):
     assert "load_reference_snapshots" in pipeline.get_task("ingest_inventory_feeds").upstream_task_ids
     assert upstream(pipeline, "gate_raw") == {"ingest_inventory_feeds"}
@@ -78,13 +96,16 @@ def test_no_export_is_built_before_the_marts_gate_passes(pipeline):
             assert "gate_marts" in pipeline.get_task(transform_task(model)).upstream_task_ids
 
 
-@pytest.mark.parametrize("consumer", CONSUMERS)
-def test_each_consumer_is_pushed_only_after_its_own_export_and_gate(pipeline, consumer):
-    from top_items.registry import consumers
+def test_publish_waits_for_every_gate_and_decides_what_passed_itself(pipeline):
+    assert upstream(pipeline, "publish") == GATES - {"gate_raw"}
+    assert pipeline.get_task("publish").trigger_rule == "all_done"
 
+
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_each_consumer_is_pushed_only_after_its_own_gate_and_the_publish(pipeline, consumer):
     export_task = f"transform.{consumers()[consumer].export.split('.')[1]}"
     assert upstream(pipeline, f"gate_export_{consumer}") == {export_task}
-    assert upstream(pipeline, f"push_{consumer}") == {f"gate_export_{consumer}"}
+    assert upstream(pipeline, f"push_{consumer}") == {f"gate_export_{consumer}", "publish"}
     # a fan-out: no consumer's push waits for another's
     others = {f"push_{other}" for other in CONSUMERS if other != consumer}
     assert not pipeline.get_task(f"push_{consumer}").get_flat_relative_ids(upstream=True) & others
@@ -111,10 +132,9 @@ def test_every_task_that_writes_declares_assets(dagbag, dag_id):
     assert [task.task_id for task in writers if not task.outlets] == []
 
 
-@pytest.mark.parametrize("model", discover(), ids=lambda model: model.qualified_name)
-def test_each_model_task_declares_its_own_table_as_asset(pipeline, model):
-    outlets = pipeline.get_task(transform_task(model)).outlets
-    assert [asset.name for asset in outlets] == [f"warehouse.{model.qualified_name}"]
+def test_publish_declares_every_published_table_as_asset(pipeline):
+    outlets = {asset.name for asset in pipeline.get_task("publish").outlets}
+    assert outlets == {f"warehouse.{model.qualified_name}" for model in discover() if model.layer != "staging"}
 
 
 @pytest.mark.parametrize("dag_id", [PIPELINE, SIMULATION])

@@ -7,25 +7,31 @@ import pytest
 from top_items.sqlfiles import read, statements
 
 RAW_SCHEMA = "raw/schema.sql"
-TIMESTAMP_CHECKS = ("raw/timestamp_check_portable.sql", "raw/timestamp_check_pg16.sql")
+TIMESTAMP_CHECK = "raw/timestamp_check.sql"
 
 
 def test_raw_schema_splits_into_one_statement_per_object():
-    heads = [" ".join(line for line in stmt.splitlines() if not line.lstrip().startswith("--")).split("(")[0].strip()
+    heads = [" ".join(" ".join(line for line in stmt.splitlines() if not line.lstrip().startswith("--"))
+                      .split("(")[0].split())
              for stmt in statements(read(RAW_SCHEMA))]
-    assert heads == ["create schema if not exists raw",
+    assert heads == ["select pg_advisory_xact_lock", "create schema if not exists raw", "do $$ begin if to_regclass",
+                     "create table if not exists raw.snapshots",
+                     *(f"create table if not exists raw.{table}" for table in ("stores", "skus", "order_lines")),
+                     "create or replace function raw.snapshot_in_force",
                      *(f"create table if not exists raw.{table}"
-                       for table in ("stores", "skus", "order_lines", "inventory_feed", "feed_quarantine"))]
+                       for table in ("inventory_feed", "feed_quarantine", "feed_fingerprints")),
+                     "create index if not exists feed_fingerprints_lookup on raw.feed_fingerprints"]
 
 
-@pytest.mark.parametrize("path", TIMESTAMP_CHECKS)
-def test_a_dollar_quoted_function_body_stays_whole(path):
-    # The bodies are full of quotes, brackets and '$': the split must treat $$ ... $$ as one token.
-    [function] = statements(read(path))
-    assert "create or replace function raw.is_iso8601_with_offset(value text)" in function
-    assert function.count("$$") == 2
-    assert function.rstrip().endswith("$$")
-    assert "substr(value, 5, 1)" in function or "else substr(value, 9, 2)" in function
+def test_a_dollar_quoted_function_body_stays_whole():
+    # The bodies are full of quotes, brackets and '$': the split must treat $$ ... $$ (and a $function$ inside
+    # a $outer$ block) as one token each.
+    portable, newer = statements(read(TIMESTAMP_CHECK))
+    assert "create or replace function raw.is_iso8601_with_offset(value text)" in portable
+    assert portable.count("$$") == 2 and portable.rstrip().endswith("$$")
+    assert "else substr(value, 9, 2)" in portable
+    assert newer.startswith("-- Postgres 16") or "do $outer$" in newer
+    assert newer.rstrip().endswith("$outer$") and "pg_input_is_valid(value, 'timestamptz')" in newer
 
 
 def test_a_semicolon_inside_a_dollar_quoted_body_does_not_split_it():
