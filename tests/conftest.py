@@ -49,13 +49,15 @@ def world():
 
 @pytest.fixture
 def warehouse(world):
-    """An autocommit connection to an empty warehouse (every layer dropped, raw and ops recreated)."""
+    """An autocommit connection to an empty warehouse (every layer and run workspace dropped, raw and ops
+    recreated)."""
     from top_items.connections import warehouse_connection
     from top_items.ingest.schema import ensure_schemas
 
     conn = warehouse_connection()
-    for schema in LAYER_SCHEMAS:
-        conn.execute(f"drop schema if exists {schema} cascade")
+    workspaces = [name for (name,) in conn.execute("select nspname from pg_namespace where nspname like 'build\\_%'")]
+    for schema in (*LAYER_SCHEMAS, *workspaces):
+        conn.execute(f'drop schema if exists "{schema}" cascade')
     ensure_schemas(conn)
     yield conn
     conn.close()
