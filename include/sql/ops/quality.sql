@@ -49,8 +49,9 @@ begin
         return query execute format($q$
             select m.metric, m.value from (
                 select count(*)::numeric as row_count,
-                       -- stores that sent a readable file, stale or not (staleness has a bound of its own)
-                       (select count(*) from raw.feed_fingerprints where feed_date = $1)::numeric as stores_reporting,
+                       -- stores that sent a usable file, stale or not (staleness has a bound of its own)
+                       (count(distinct store_id) + (select count(*) from raw.feed_fingerprints
+                                                    where feed_date = $1 and stale))::numeric as stores_reporting,
                        count(distinct sku_id)::numeric as skus_reporting,
                        coalesce(sum(remaining_qty), 0)::numeric as quantity_sum,
                        coalesce(round(100.0 * count(*) filter (where remaining_qty = 0) / nullif(count(*), 0), 2), 0)

@@ -163,7 +163,7 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
         level = check_level(check.threshold, check.warn_threshold)
         metric = history_metric(check.qualifier)
         measured = _number(check_result.threshold_value)
-        without_baseline = (metric is not None and measured is None and not errored
+        without_baseline = (metric is not None and not errored
                             and history.previous_good_day(conn, dataset, feed_date) is None)
         outcome = map_outcome(check_result.outcome.name, level=level, contract_errored=errored,
                               history_without_baseline=without_baseline)

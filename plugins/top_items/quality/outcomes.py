@@ -108,11 +108,14 @@ def map_outcome(soda_outcome: str, *, level: str = "fail", contract_errored: boo
     """Soda's CheckOutcome name -> ours. Only a check Soda proved good passes; anything unproven fails.
 
     - PASSED -> pass; WARN -> warn; FAILED -> fail (a warn-level check that Soda reports FAILED -> warn).
+    - A comparison with the previous good day when there is none -> no_history (it passes, and says so).
     - NOT_EVALUATED -> error when the contract verification logged errors (a missing table, a broken query),
-      no_history for a comparison with the previous good day when there is none, else not_evaluated.
+      else not_evaluated.
     - EXCLUDED (or anything new) -> not_evaluated: we never exclude checks, so it cannot count as a pass.
     """
     name = str(getattr(soda_outcome, "name", soda_outcome)).upper()
+    if history_without_baseline and name in ("PASSED", "NOT_EVALUATED") and not contract_errored:
+        return NO_HISTORY  # nothing to compare with: neither a pass nor a failure, and reported as such
     if name == "PASSED":
         return PASS
     if name == "WARN":

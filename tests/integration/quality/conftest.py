@@ -21,7 +21,7 @@ def dq(warehouse):
 
 @pytest.fixture
 def market(dq) -> Marketplace:
-    return Marketplace(dq)
+    return Marketplace(dq, snapshot=PREVIOUS)  # fresh for both days good_world builds
 
 
 def good_world(market: Marketplace, *days: str, stocked: int = 4) -> Marketplace:
@@ -35,9 +35,10 @@ def good_world(market: Marketplace, *days: str, stocked: int = 4) -> Marketplace
     for n in range(1, 9):
         market.sku(f"B{n}")
     for store in ("S1", "S2"):
-        market.sold(store, "VODKA", 900).sold(store, "NIP", 800).sold(store, "ROSE", 700)
+        market.sold(store, "VODKA", 900, on=PREVIOUS).sold(store, "NIP", 800, on=PREVIOUS)
+        market.sold(store, "ROSE", 700, on=PREVIOUS)
         for n in range(1, 9):
-            market.sold(store, f"B{n}", 100 - n)
+            market.sold(store, f"B{n}", 100 - n, on=PREVIOUS)
     for day in days:
         for store in ("S1", "S2"):
             for n in range(1, stocked + 1):

@@ -47,7 +47,7 @@ def test_results_rows_are_written_for_every_check(market):
     by_name = {row[2]: row for row in rows}
     assert by_name["no liquor for a beer_wine store"] == (
         "marts", MART, "no liquor for a beer_wine store", "fail", "pass", 0, "must be = 0", D)
-    assert by_name["market_rank: market_rank is within the market top list (1..25)"][4] == "pass"
+    assert by_name["market_rank: market_rank is within the market top list (1..market_top_n)"][4] == "pass"
 
 
 def test_metrics_are_recorded_only_when_the_gate_passes(market):
@@ -55,7 +55,9 @@ def test_metrics_are_recorded_only_when_the_gate_passes(market):
     metrics = "select metric, value from ops.dq_metrics where dataset = %s and feed_date = %s order by metric"
 
     assert gate(market.conn, "raw").ok
-    assert market.conn.execute(metrics, (FEED, D)).fetchall() == [("row_count", 12), ("stores_reporting", 2)]
+    recorded = {metric: float(value) for metric, value in market.conn.execute(metrics, (FEED, D))}
+    assert recorded == {"row_count": 12, "stores_reporting": 2, "skus_reporting": 6, "quantity_sum": 46,
+                        "zero_quantity_pct": pytest.approx(16.67)}  # B1 listed at zero in both stores: 2 of 12
 
     market.conn.execute("delete from ops.dq_metrics")
     market.stocks(D, "S1", "NEG", quantity=-1)  # a bad day (possible only by bypassing the loader)
@@ -94,21 +96,24 @@ def test_the_quarantined_share_is_bounded(market):
     for line in range(1, 4):  # 3 of 15 rows in quarantined: 20%
         market.conn.execute("insert into raw.feed_quarantine values (%s, 'f', %s, 'x', 'bad_quantity')", (D, line))
 
-    failed = outcome(gate(market.conn, "raw"), FEED, "quarantined share of rows in (%)")
+    failed = outcome(gate(market.conn, "raw"), FEED, "quarantined share of rows in (%), stale files aside")
 
     assert (failed.outcome, failed.measured_value, failed.threshold) == ("fail", 20, "must be <= 5; warn unless <= 2")
 
 
 def test_order_lines_must_point_at_known_stores_and_skus(market):
     good_world(market, D)
-    market.sold("GHOST", "B1", 10).sold("S1", "NOPE", 10)
+    market.sold("GHOST", "B1", 10, on=PREVIOUS).sold("S1", "NOPE", 10, on=PREVIOUS)
 
     result = gate(market.conn, "raw")
 
-    assert outcome(result, "raw.order_lines", "store_id: store_id is in raw.stores").measured_value == 1
-    assert outcome(result, "raw.order_lines", "sku_id: sku_id is in raw.skus").measured_value == 1
-    assert {c.check_name for c in result.failed} == {"store_id: store_id is in raw.stores",
-                                                      "sku_id: sku_id is in raw.skus"}
+    stores = "stores the order history references that the stores snapshot in force lacks"
+    skus = "SKUs the order history references that the SKU snapshot in force lacks"
+    assert outcome(result, "raw.order_lines", stores).measured_value == 1
+    assert outcome(result, "raw.order_lines", skus).measured_value == 1
+    assert {c.check_name for c in result.failed} == {stores, skus}
+    assert "offending keys: GHOST" in outcome(result, "raw.order_lines", stores).detail  # the alert names them
+    assert "offending keys: NOPE" in outcome(result, "raw.order_lines", skus).detail
 
 
 @pytest.mark.parametrize("sku, check_name", [
@@ -142,7 +147,7 @@ def test_more_than_ten_recommendations_for_a_store_fail(market):
 
     result = gate(market.conn, "marts")
 
-    assert outcome(result, MART, "store_rank: store_rank is 1..10").measured_value == 2
+    assert outcome(result, MART, "store_rank: store_rank is 1..store_top_n").measured_value == 2
     top = market.conn.execute("select count(*) from marts.store_missing_top_items where store_id = 'S1'").fetchone()[0]
     per_store = outcome(result, MART, "most recommendations for one store")
     assert per_store.measured_value == top and (per_store.outcome == "fail") == (top > 10)
@@ -214,7 +219,7 @@ def test_a_warn_level_breach_is_reported_without_failing_the_gate(market):
 
     result = gate(market.conn, "raw")
 
-    warned = outcome(result, FEED, "stores without a feed for the day")
+    warned = outcome(result, FEED, "stores in the snapshot in force without a feed for the day")
     assert (warned.outcome, warned.level, warned.measured_value) == ("warn", "warn", 1)
     assert result.ok and result.warned == [warned]
     result.raise_for_failures()  # does not raise
@@ -231,7 +236,9 @@ def test_a_missing_table_is_a_failure_not_a_crash(market):
 
     assert not result.ok
     skus = [c for c in result.checks if c.dataset == "raw.skus"]
-    assert skus and all(c.outcome == "error" for c in skus)
+    # every check that reads the table errs; only the snapshot's age, read from raw.snapshots, can still pass
+    assert {c.check_name for c in skus if c.outcome != "error"} <= {"days the skus snapshot in force is older "
+                                                                     "than the run's date"}
     assert any('relation "raw.skus" does not exist' in (c.detail or "") for c in skus)
     # the other contracts of the gate were still verified
     assert outcome(result, "raw.stores", "one row per store").outcome == "pass"
@@ -245,7 +252,9 @@ def test_an_empty_day_fails_rather_than_passing_on_nothing(market):
 
     result = gate(market.conn, "marts", D)  # nothing was built for D
 
-    assert [(c.check_name, c.measured_value) for c in result.failed] == [("recommendations exist for the day", 0)]
+    assert [(c.check_name, c.measured_value) for c in result.failed] == [
+        ("recommendations exist for the day", 0),
+        ("recommendations added plus removed vs the previous published day (% of what it held)", 100)]
 
 
 def test_an_unknown_gate_is_refused(dq):

@@ -8,47 +8,57 @@ from datetime import date
 
 import pytest
 
-from tests.integration.quality.conftest import gate
+from top_items.quality import run_gate
 
 pytestmark = pytest.mark.timeout(300)
 
 DAYS = ("2026-11-24", "2026-11-25")
 GATES = ("raw", "marts", "export:retailer_app", "export:salesforce", "export:crm")
+MISSING_FEED = "stores in the snapshot in force without a feed for the day"
 
 
-def _produce(conn, s3, feed_date: str) -> None:
+def _produce(conn, s3, feed_date: str):
     from top_items.ingest.feeds import load_inventory_feeds
     from top_items.ingest.reference import load_reference_snapshots
     from top_items.simulate.catalog import WorldSpec
     from top_items.simulate.publish import write_day
     from top_items.transform.build import build
     from top_items.transform.models import discover
+    from top_items.transform.workspace import Workspace
 
     write_day(s3, WorldSpec(bad_row_rate=0.01, missing_feeds=1), date.fromisoformat(feed_date))
     load_reference_snapshots(conn, s3, feed_date)
     load_inventory_feeds(conn, s3, feed_date)
+    workspace = Workspace(feed_date, f"sim-{feed_date}")
     for model in discover():
-        build(conn, model, feed_date)
+        build(conn, model, workspace)
+    return workspace
 
 
 def test_simulated_days_pass_every_gate_quickly(dq, s3):
+    from top_items.transform.publish import publish
+
     seconds = {}
     for day in DAYS:
-        _produce(dq, s3, day)
+        workspace = _produce(dq, s3, day)
         started = time.monotonic()
-        results = {name: gate(dq, name, day, run_id=f"sim-{day}") for name in GATES}
+        results = {name: run_gate(dq, name, day, run_id=workspace.run_id, layers=workspace.variables())
+                   for name in GATES}
         seconds[day] = time.monotonic() - started
+        publish(dq, workspace)
 
         for name, result in results.items():
             assert result.ok, (name, result.failed)
-        raw = results["raw"]
-        assert [c.check_name for c in raw.warned] == ["stores without a feed for the day"]
-        history = [c for r in results.values() for c in r.checks if c.check_path.startswith("checks.metric.history-")]
-        assert len(history) == 4
-        expected = "no_history" if day == DAYS[0] else "pass"
-        assert {c.outcome for c in history} == {expected}, history
+            assert not [c for c in result.warned if c.check_name != MISSING_FEED], (name, result.warned)
+        assert [c.check_name for c in results["raw"].warned] == [MISSING_FEED]
+        history = [c for r in results.values() for c in r.checks if ".history-" in c.check_path]
+        assert len(history) > 15  # a comparison with the previous good day for each aggregate and distribution
+        expected = {"no_history"} if day == DAYS[0] else {"pass"}
+        assert {c.outcome for c in history} == expected, [(c.dataset, c.check_name, c.outcome, c.measured_value)
+                                                          for c in history if c.outcome not in expected]
 
     assert seconds[DAYS[1]] < 5, seconds  # all five gates of a 40-store day, Soda already imported
     stored = dq.execute("select count(*), count(distinct run_id) from ops.dq_results").fetchone()
     assert stored[1] == 2 and stored[0] > 100
-    assert dq.execute("select count(*) from ops.dq_metrics").fetchone()[0] == 8  # 2 datasets x 2 metrics x 2 days
+    assert dq.execute("select count(distinct dataset), count(distinct feed_date) from ops.dq_metrics").fetchone() \
+        == (5, 2)  # the feed, the three snapshots and the recommendations, each day
