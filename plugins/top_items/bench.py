@@ -49,10 +49,26 @@ class PeakRss:
         return (self.peak - self.start) / 1e6
 
 
-def synthetic_feed(rows: int, stores: int = 1000) -> bytes:
+BENCH_STORE = "S0001"
+
+
+def synthetic_feed(rows: int) -> bytes:
+    """One large store's file: every row a real row (its store and SKUs are declared in the bench's reference)."""
     lines = [",".join(settings.FEED_COLUMNS)]
-    lines += [f"S{i % stores + 1:04d},K{i // stores:06d},{i % 50},2026-11-25T06:00:00-05:00" for i in range(rows)]
+    lines += [f"{BENCH_STORE},K{i:07d},{i % 50},2026-11-25T06:00:00-05:00" for i in range(rows)]
     return ("\n".join(lines) + "\n").encode()
+
+
+def declare_reference(conn, skus: int) -> None:
+    """The stores and SKUs the synthetic files use, as the snapshot in force on the bench's day."""
+    conn.execute("delete from raw.snapshots; delete from raw.stores; delete from raw.skus")
+    conn.execute("insert into raw.stores (snapshot_date, store_id, store_name, market_id, license_type, source_file) "
+                 "values (%s, %s, 'bench', 'M01', 'full_liquor', 'bench')", (FEED_DATE, BENCH_STORE))
+    conn.execute("insert into raw.skus (snapshot_date, sku_id, name, is_liquor, volume_ml, source_file) "
+                 "select %s, 'K' || lpad(n::text, 7, '0'), 'bench', false, 750, 'bench' "
+                 "from generate_series(0, %s - 1) as n", (FEED_DATE, skus))
+    for table in ("stores", "skus"):
+        conn.execute("insert into raw.snapshots values (%s, %s, 'bench', 'bench', 0)", (table, FEED_DATE))
 
 
 def bench_ingest(conn, s3, rows: int) -> dict:
@@ -61,7 +77,7 @@ def bench_ingest(conn, s3, rows: int) -> dict:
     body = synthetic_feed(rows)
     for key in [o for o in _keys(s3, settings.feed_prefix(FEED_DATE))]:
         s3.delete_object(Bucket=settings.LANDING_BUCKET, Key=key)
-    s3.put_object(Bucket=settings.LANDING_BUCKET, Key=settings.feed_key(FEED_DATE, "ALL"), Body=body)
+    s3.put_object(Bucket=settings.LANDING_BUCKET, Key=settings.feed_key(FEED_DATE, BENCH_STORE), Body=body)
     with PeakRss() as memory:
         result = load_inventory_feeds(conn, s3, FEED_DATE, run_id="bench")
     baseline = psql_copy_seconds(conn, body)
@@ -102,6 +118,8 @@ def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
     from top_items.simulate.publish import write_day
     from top_items.transform.build import build
     from top_items.transform.models import discover
+    from top_items.transform.publish import publish
+    from top_items.transform.workspace import Workspace
 
     timings: dict[str, float] = {}
 
@@ -115,7 +133,9 @@ def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
     written = timed("simulate", lambda: write_day(s3, spec, date.fromisoformat(FEED_DATE)))
     timed("load_reference", lambda: load_reference_snapshots(conn, s3, FEED_DATE, run_id="bench"))
     feed = timed("ingest_feeds", lambda: load_inventory_feeds(conn, s3, FEED_DATE, run_id="bench"))
-    timed("transform", lambda: [build(conn, model, FEED_DATE, run_id="bench") for model in discover()])
+    workspace = Workspace(FEED_DATE, "bench")
+    timed("transform", lambda: [build(conn, model, workspace) for model in discover()])
+    timed("publish (write-audit-publish)", lambda: publish(conn, workspace))
     pub = timed("publish_retailer_app", lambda: sync_consumer(
         conn, "retailer_app", FEED_DATE, run_id="bench", destination=RetailerAppDestination(s3, FEED_DATE, "bench")))
     return {"stores": stores, "skus": skus, "order_history_days": days, "feed_files": written.feed_files,
@@ -146,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         for schema in ("raw", "staging", "marts", "exports", "ops"):
             conn.execute(f"drop schema if exists {schema} cascade")
         ensure_schemas(conn)
-        conn.execute("insert into raw.stores select 'S' || lpad(n::text, 4, '0'), 'bench', 'M01', 'full_liquor', "
-                     "null, null, %s, 'bench' from generate_series(1, 1000) as n", (FEED_DATE,))
+        declare_reference(conn, max(args.ingest_rows))
         results = {"machine": {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
                    "ingest": [bench_ingest(conn, s3, rows) for rows in args.ingest_rows]}
-        conn.execute("truncate raw.stores")
+        for table in ("snapshots", "stores", "skus", "inventory_feed", "feed_quarantine", "feed_fingerprints"):
+            conn.execute(f"truncate raw.{table}")
         results["day"] = bench_day(conn, s3, args.stores, args.skus, args.days)
     finally:
         stack.down(world_dir)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from top_items.transform.models import discover
+
 SHOW_FILES = 60
+CORE_MODEL = "marts.store_missing_top_items"
 
 
 def _rows(conn, query: str, params: tuple) -> list[dict[str, Any]]:
@@ -56,6 +59,11 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
         from ops.dq_results as r inner join latest using (gate, run_id)
         group by r.gate order by r.gate""", (feed_date, run_id, run_id)) \
         if _exists(conn, "ops.dq_results") else []
+    summary["stale_files"] = [row["source_file"] for row in summary["loads"] if row["status"] == "stale"]
+    # Write-audit-publish: what of this day readers and pushes can see (a failed day leaves the previous one).
+    summary["published"] = {model.qualified_name: _exists(conn, model.qualified_name) and conn.execute(
+        f"select exists (select from {model.qualified_name} where feed_date = %s)", (feed_date,)).fetchone()[0]
+        for model in discover() if model.layer == "exports" or model.qualified_name == CORE_MODEL}
     summary["syncs"] = _rows(conn, """
         select distinct on (consumer) consumer, destination, outcome, records_pushed, api_calls,
                planned_adds, planned_changes, planned_removes, failed_adds + failed_changes + failed_removes as failed,
@@ -87,6 +95,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["quarantine_reasons"]:
         reasons = ", ".join(f"{r['reason']} {r['rows']}" for r in summary["quarantine_reasons"])
         out.append("  quarantined by reason: " + reasons + "  (raw.feed_quarantine)")
+    if summary["stale_files"]:
+        out.append(f"  stale files (a replay of an earlier day; kept in quarantine): {len(summary['stale_files'])}")
     if summary["stores_without_feed"]:
         out.append("  stores without a valid feed (no recommendations today): "
                    f"{', '.join(summary['stores_without_feed'])}")
@@ -106,6 +116,10 @@ def format_summary(summary: dict[str, Any]) -> str:
             out += [f"  {'':<22} {note}" for note in row["notes"].split("; ")]
     if not summary["gates"]:
         out.append("  no gate has run for this day")
+    out.append("")
+    published = [name for name, done in summary["published"].items() if done]
+    out.append("Published for this day (write-audit-publish): "
+               + (", ".join(published) if published else "nothing; readers still see the previous published day"))
     out.append("")
     out.append("Consumers:")
     for row in summary["syncs"]:

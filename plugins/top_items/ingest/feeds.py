@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import FetchedObject, list_keys, prefetched

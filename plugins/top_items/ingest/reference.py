@@ -69,7 +69,8 @@ def load_snapshot(conn, s3, table: str, feed_date: str, *, run_id: str | None = 
         try:
             with conn.transaction():
                 # Two runs whose days share a snapshot load it one after the other; the second finds it held.
-                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"top_items.snapshot:{table}:{snapshot_date}",))
+                conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
+                             (f"top_items.snapshot:{table}:{snapshot_date}",))
                 rows = _held(conn, table, snapshot_date, obj.sha256)
                 if rows is None:
                     rows = _add(conn, table, columns, obj, key, snapshot_date)

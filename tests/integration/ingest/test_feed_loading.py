@@ -148,7 +148,8 @@ def test_many_files_load_in_one_pass_with_per_file_counts(warehouse, s3):
     load_reference_snapshots(conn, s3, D)
     for n, store in enumerate(stores):  # more files than the fetch-ahead depth, so downloads overlap the COPY
         put(s3, settings.feed_key(D, store),
-            feed([f"{store},K{i + 1},{i},{TS}" for i in range(n + 1)] + ([f"{store},K14,-1,{TS}"] if n % 3 == 0 else [])))
+            feed([f"{store},K{i + 1},{i},{TS}" for i in range(n + 1)]
+                 + ([f"{store},K14,-1,{TS}"] if n % 3 == 0 else [])))
 
     result = load_inventory_feeds(conn, s3, D, fetch_ahead=3)
 

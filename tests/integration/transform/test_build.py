@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from top_items.transform.build import build
@@ -137,7 +138,7 @@ class TestPublish:
             build(warehouse, each, workspace)
         warehouse.execute(f"drop table {workspace.relation('marts.t_b')}")  # the second table cannot be copied
 
-        with pytest.raises(Exception):
+        with pytest.raises(psycopg.errors.UndefinedTable):
             publish(warehouse, workspace, models=[good, other])
 
         assert [str(d) for d, _ in rows(warehouse, "marts.t_a")] == [OTHER]  # the first one was rolled back too
