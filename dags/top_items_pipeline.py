@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-from airflow.sdk import Param, TaskGroup, dag, get_current_context, task
+from airflow.sdk import Param, PokeReturnValue, TaskGroup, dag, get_current_context, task
 
 from top_items import alerts, assets, settings, tasks
 from top_items.quality.contracts import EXPORT_GATE_PREFIX
@@ -40,10 +40,13 @@ def _states() -> dict[str, str]:
     return {task_id: state for task_id, state in states.items() if task_id != ti.task_id}
 
 
-@task
-def claim_feed_date() -> dict:
+# Poke mode: a waiting claim holds its worker slot (reschedule mode lost its try in this Airflow version), so
+# max_active_runs stays below the executor's parallelism.
+@task.sensor(poke_interval=3, timeout=6 * 3600, mode="poke")
+def claim_feed_date() -> PokeReturnValue:
     ti = get_current_context()["ti"]
-    return tasks.claim_feed_date(*_day(), dag_id=ti.dag_id, run_state=tasks.dag_run_state(ti))
+    return PokeReturnValue(is_done=tasks.claim_feed_date(*_day(), dag_id=ti.dag_id, run_state=tasks.dag_run_state(ti),
+                                                         active_runs=tasks.active_runs(ti)))
 
 
 @task(outlets=assets.RAW_REFERENCE)
@@ -88,7 +91,7 @@ def run_summary() -> str:
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    max_active_runs=16,  # a backfill's default is 10 runs at once; different days never share a table they write
+    max_active_runs=12,  # above a backfill's default of 10; below the executor's parallelism (waiting claims)
     template_searchpath=[str(settings.SQL_DIR)],
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure},
     params={

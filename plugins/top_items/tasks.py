@@ -33,11 +33,12 @@ def _workspace(feed_date: str, run_id: str):
 
 
 def dag_run_state(ti):
-    """The state of another run of the same Airflow, as ``claims.claim`` asks for it (None: no such run)."""
+    """The state of another run of the same Airflow, as ``claims.poke`` asks for it (None: no such run)."""
 
     def state(dag_id: str, run_id: str) -> str | None:
         try:
-            return str(ti.get_dagrun_state(dag_id=dag_id, run_id=run_id))
+            found = ti.get_dagrun_state(dag_id=dag_id, run_id=run_id)
+            return str(getattr(found, "value", found))  # the SDK's enum prints as 'DagRunState.RUNNING'
         except Exception:  # noqa: BLE001  a run that was deleted cannot be asked; it holds nothing any more
             log.warning("run %s of %s not found", run_id, dag_id)
             return None
@@ -45,17 +46,36 @@ def dag_run_state(ti):
     return state
 
 
-def claim_feed_date(feed_date: str, run_id: str, *, dag_id: str, run_state) -> dict:
-    """Hold the day for this run (a second run of the same day waits here), then clear what a crash left."""
-    from top_items.claims import Claim, claim
+def active_runs(ti):
+    """How many queued or running runs of this task's DAG have one of the given logical dates."""
+    from datetime import datetime, time, timezone
+
+    def count(days: list) -> int:
+        midnights = [datetime.combine(day, time(), tzinfo=timezone.utc) for day in days]
+        return ti.get_dr_count(dag_id=ti.dag_id, logical_dates=midnights, states=["queued", "running"])
+
+    return count
+
+
+def claim_feed_date(feed_date: str, run_id: str, *, dag_id: str, run_state, active_runs) -> bool:
+    """One poke of the day's claim: True when this run holds the day and may load it (see ``claims``).
+
+    A second run of the same day, or a day whose earlier days are still loading, is told to wait (the sensor
+    gives its worker slot back in between); once granted, what a crashed earlier run of the day left is cleared.
+    """
+    from top_items.claims import Claim, poke
     from top_items.transform.workspace import drop_leftovers
 
     with warehouse_connection() as conn:
-        waited = claim(conn, Claim(feed_date, dag_id, run_id), run_state=run_state)
+        waiting = poke(conn, Claim(feed_date, dag_id, run_id), run_state=run_state, active_runs=active_runs)
+        if waiting:
+            log.info("waiting: %s", waiting)
+            return False
         dropped = drop_leftovers(conn, feed_date, keep=_workspace(feed_date, run_id))
     if dropped:
         log.info("dropped workspaces earlier runs of %s left behind: %s", feed_date, ", ".join(dropped))
-    return {"waited_s": round(waited, 1), "workspace": _workspace(feed_date, run_id).key}
+    log.info("run %s holds %s; its build goes to workspace %s", run_id, feed_date, _workspace(feed_date, run_id).key)
+    return True
 
 
 def write_source_files(feed_date: str, **knobs) -> dict:
@@ -105,10 +125,13 @@ def build_model(model_name: str, feed_date: str, run_id: str) -> int:
 
 def quality_gate(gate: str, feed_date: str, run_id: str) -> dict:
     """Verify a gate's Soda contracts on the run's build; fail (no retry) when a fail-level check fails."""
+    from top_items.claims import raw_phase_done
     from top_items.quality import GateFailedError, run_gate
 
     with warehouse_connection() as conn:
         result = run_gate(conn, gate, feed_date, run_id=run_id, layers=_workspace(feed_date, run_id).variables())
+        if gate == "raw" and result.ok:
+            raw_phase_done(conn, feed_date, run_id)
     for line in result.summary().splitlines():
         log.info("%s", line)
     try:
@@ -156,8 +179,13 @@ def publish(feed_date: str, run_id: str, gates_passed: dict[str, bool]) -> dict:
         raise AirflowSkipException(f"the marts of {feed_date} did not pass their gate: nothing is published")
     withhold = [consumer.export for name, consumer in consumers().items()
                 if not gates_passed.get(EXPORT_GATE_PREFIX + name)]
+    from top_items.quality import history
+    from top_items.quality.contracts import GATE_DATASETS
+
     with warehouse_connection() as conn:
         result = publish_build(conn, _workspace(feed_date, run_id), withhold=withhold)
+        # A published dataset's good days are its published days: what later days compare with.
+        history.record(conn, GATE_DATASETS["marts"], feed_date, run_id)
     return {"rows": result.rows, "withheld": result.withheld, "seconds": round(result.seconds, 2)}
 
 

@@ -34,3 +34,27 @@ def test_no_param_and_no_logical_date_fails_and_says_to_pass_feed_date():
 def test_a_malformed_feed_date_param_is_refused(requested):
     with pytest.raises(ValueError):
         resolve_feed_date(requested, LOGICAL_DATE)
+
+
+class TestDagRunState:
+    def test_the_sdk_enum_is_read_as_its_value(self):
+        from airflow.sdk.api.datamodels._generated import DagRunState
+
+        from top_items.tasks import dag_run_state
+
+        class TaskInstance:
+            @staticmethod
+            def get_dagrun_state(dag_id, run_id):
+                return DagRunState.RUNNING
+
+        assert dag_run_state(TaskInstance())("top_items_pipeline", "r1") == "running"
+
+    def test_a_run_that_cannot_be_found_is_none(self):
+        from top_items.tasks import dag_run_state
+
+        class TaskInstance:
+            @staticmethod
+            def get_dagrun_state(dag_id, run_id):
+                raise LookupError(run_id)
+
+        assert dag_run_state(TaskInstance())("top_items_pipeline", "gone") is None

@@ -26,13 +26,16 @@ alter table ops.load_audit drop constraint if exists load_audit_status_check;
 alter table ops.load_audit add constraint load_audit_status_check check (status in ('loaded', 'stale', 'rejected'));
 
 -- One run per feed date at a time: the run that holds a day's claim is the only one that loads, builds and
--- publishes it (plugins/top_items/claims.py). Runs of different days never share a row here.
+-- publishes it (plugins/top_items/claims.py). raw_done: its feeds are loaded and passed the raw gate, so a later
+-- day may now be judged against it.
 create table if not exists ops.day_claims (
     feed_date  date primary key,
     dag_id     text not null,
     run_id     text not null,
-    claimed_at timestamptz not null default now()
+    claimed_at timestamptz not null default now(),
+    raw_done   boolean not null default false
 );
+alter table ops.day_claims add column if not exists raw_done boolean not null default false;
 
 create table if not exists ops.model_runs (
     run_id       text,

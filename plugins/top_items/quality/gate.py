@@ -5,7 +5,8 @@
 when Soda reports it failed at fail level, could not evaluate it, or logged errors (a missing table, a broken
 query); warn-level breaches are recorded and reported but let the run go on. On the first day, comparisons with
 the previous good day have nothing to compare with and are recorded as ``no_history`` (they pass, and say so).
-The day's metrics become history only when the whole gate passed.
+The day's metrics become history only when the whole gate passed; for a published dataset (marts, exports),
+only when its day is published (``history.record`` is then called by the publish step).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from top_items.quality.outcomes import (
     threshold_text,
 )
 from top_items.settings import CONTRACTS_DIR
+from top_items.transform.publish import PUBLISHED_LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +113,19 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     try:
         variables = _variables(feed_date, soda.database_name(data_source), layers or {})
         for dataset in datasets:
-            result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir)
+            # Decided before the checks run: a good day recorded meanwhile (by a run of an earlier day) must not
+            # turn a comparison that found no baseline into a failure.
+            first_day = history.previous_good_day(conn, dataset, feed_date) is None
+            result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir,
+                                             first_day)
     finally:
         if opened or own_data_source:
             data_source.close_connection()
     with conn.transaction():
         _record_results(conn, result)
         if result.ok:
-            result.metrics_recorded = history.record(conn, datasets, feed_date, run_id, layers)
+            result.metrics_recorded = history.record(
+                conn, [d for d in datasets if d.split(".")[0] not in PUBLISHED_LAYERS], feed_date, run_id, layers)
     result.seconds = time.monotonic() - started
     log.info("%s", result.summary())
     for check in result.checks:
@@ -140,7 +147,8 @@ def _variables(feed_date: str, database: str, layers: dict[str, str]) -> dict:
     return values
 
 
-def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir) -> list[CheckRecord]:
+def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir,
+                    first_day: bool) -> list[CheckRecord]:
     path = contracts.contract_path(dataset, contracts_dir)
 
     def contract_error(detail: str) -> CheckRecord:
@@ -163,8 +171,7 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
         level = check_level(check.threshold, check.warn_threshold)
         metric = history_metric(check.qualifier)
         measured = _number(check_result.threshold_value)
-        without_baseline = (metric is not None and not errored
-                            and history.previous_good_day(conn, dataset, feed_date) is None)
+        without_baseline = metric is not None and not errored and first_day
         outcome = map_outcome(check_result.outcome.name, level=level, contract_errored=errored,
                               history_without_baseline=without_baseline)
         detail = None

@@ -48,8 +48,11 @@ class Workspace:
         return {layer: self.schema(layer) for layer in LAYERS}
 
     def create(self, conn) -> None:
-        for layer in LAYERS:
-            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(self.schema(layer))))
+        """Create the run's schemas (idempotent); the models of one run build in parallel, so one at a time."""
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (PREFIX + self.key,))
+            for layer in LAYERS:
+                conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(self.schema(layer))))
 
     def drop(self, conn) -> None:
         for layer in LAYERS:
