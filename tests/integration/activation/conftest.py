@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.support.mock_control import MockControl
 from top_items.activation.plan import map_row
 from top_items.registry import consumer
 
+REPO = Path(__file__).resolve().parents[3]
 EXPORT_DDL = {
     "salesforce": """create table exports.exp_top_items_salesforce (feed_date date, top_item_key text, store_id text,
                      sku_id text, sku_name text, market_rank integer)""",
