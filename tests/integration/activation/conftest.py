@@ -149,11 +149,10 @@ def tuned(name: str, **changes):
 
 
 def destination_for(name: str, **changes):
-    from top_items.activation.destinations.crm import CrmDestination
-    from top_items.activation.destinations.salesforce import SalesforceDestination
+    """The destination the registry builds for the consumer with those settings changed."""
+    from top_items.activation import destinations
 
-    spec = tuned(name, **changes)
-    return (SalesforceDestination if spec.destination == "salesforce" else CrmDestination)(spec)
+    return destinations.build(tuned(name, **changes))
 
 
 def sync_runs(conn, name: str) -> list[dict]:
