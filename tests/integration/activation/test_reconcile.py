@@ -13,6 +13,7 @@ from .conftest import (
     D2,
     assert_destination_equals_export,
     crm_day,
+    crm_records,
     destination_for,
     holding,
     load,
@@ -135,3 +136,20 @@ def test_a_consumer_never_pushed_has_nothing_to_reconcile(exports, sf_ctl):
 
     with pytest.raises(SyncError, match="never pushed"):
         reconcile(exports, "salesforce", run_id="r")
+
+
+class TestNotOurs:
+    @pytest.mark.parametrize("on_remove", ["archive", "clear_fields"])
+    def test_a_company_we_never_pushed_to_is_left_alone(self, exports, crm_ctl, on_remove):
+        tuned = {"on_remove": on_remove, "clear_fields": () if on_remove == "archive" else
+                 destination_for("crm").consumer.clear_fields}
+        load(exports, "crm", D1, crm_day(D1))
+        sync_consumer(exports, "crm", D1, run_id="r1", destination=destination_for("crm", **tuned))
+        crm = destination_for("crm", **tuned)
+        crm.connect()
+        crm._upsert({"FOREIGN": {"store_id": "FOREIGN", "email": "someone@else.example"}}, "a company of sales")
+
+        result = reconcile(exports, "crm", run_id="repair", destination=destination_for("crm", **tuned))
+
+        assert sum(map(len, result.drift.values())) == 0
+        assert any(c["store_id"] == "FOREIGN" for c in crm_records())

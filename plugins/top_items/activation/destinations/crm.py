@@ -163,15 +163,17 @@ class CrmDestination(Incremental):
         return [Outcome(op, True) for op in ops]  # archive answers 204 for the batch; missing ids are no error
 
     def read_back(self) -> dict[str, dict]:
-        """Every company that holds recommendations (with clear_fields, one whose fields are empty does not)."""
+        """Every company that holds our recommendations: one that carries our stamp (a company we never
+        pushed to, or whose fields were cleared, is not ours to reconcile)."""
         properties = [f for f in self.consumer.field_map.values() if f]
+        ours = self.consumer.stamp_fields or self.consumer.clear_fields
         out, after = {}, None
         while True:
             page = self._call(lambda t, after=after: self.client.crm.companies.basic_api.get_page(
                 limit=100, after=after, properties=properties, _request_timeout=t), "read back")
             for company in page.results:
                 props = {k: company.properties.get(k) for k in properties}
-                if any(props.get(f) for f in self.consumer.clear_fields) or not self.consumer.clear_fields:
+                if not ours or any(props.get(f) for f in ours):
                     out[props[self.id_property]] = {"id": company.id, **props}
             if not page.paging or not page.paging.next:
                 return out
