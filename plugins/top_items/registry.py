@@ -38,6 +38,8 @@ class Consumer:
     # Against what the destination held after the last successful sync: rows after the push within
     # [max_shrink_ratio, max_growth_ratio], adds + changes + removes at most max_churn_ratio.
     volume_guard: tuple[tuple[str, float], ...] | None = None
+    # The list field whose elements the churn is counted in: {field, separator} or {field, element_key}.
+    churn_items: tuple[tuple[str, str], ...] = ()
 
     @property
     def field_map(self) -> dict[str, str | None]:
@@ -46,6 +48,10 @@ class Consumer:
     @property
     def volume_bound(self) -> dict[str, float] | None:
         return dict(self.volume_guard) if self.volume_guard else None
+
+    @property
+    def churn_list(self) -> dict[str, str]:
+        return dict(self.churn_items)
 
 
 ON_REMOVE = ("delete", "archive", "clear_fields", "ignore")
@@ -65,6 +71,12 @@ def _consumer(name: str, spec: dict) -> Consumer:
             raise ValueError(f"consumers.yml: {name}.volume_guard needs {sorted(VOLUME_GUARD)}: max_shrink_ratio "
                              f"in (0, 1], max_growth_ratio >= 1, max_churn_ratio > 0; got {guard}")
         spec["volume_guard"] = tuple(sorted(guard.items()))
+    if spec.get("churn_items") is not None:
+        items = spec["churn_items"]
+        if set(items) not in ({"field", "separator"}, {"field", "element_key"}):
+            raise ValueError(f"consumers.yml: {name}.churn_items needs field and one of separator, element_key; "
+                             f"got {items}")
+        spec["churn_items"] = tuple(sorted(items.items()))
     unknown = set(spec) - set(Consumer.__dataclass_fields__)
     if unknown:
         raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")

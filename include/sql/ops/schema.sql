@@ -71,7 +71,8 @@ create index if not exists sync_runs_consumer on ops.sync_runs (consumer, feed_d
 
 -- What each destination holds, per consumer and key. row_hash is the hash of the mapped payload the
 -- destination last confirmed, stamp fields left out (null: never confirmed); feed_date is the feed date its
--- stamp fields carry; status 'failed' rows are retried by every later run until they succeed.
+-- stamp fields carry; items the elements of its churn_items list (what the volume guard counts churn in);
+-- status 'failed' rows are retried by every later run until they succeed.
 create table if not exists ops.sync_state (
     consumer        text not null,
     record_key      text not null,
@@ -82,6 +83,7 @@ create table if not exists ops.sync_state (
     last_operation  text check (last_operation in ('add', 'change', 'restamp', 'remove')),
     last_error      text,
     feed_date       date,
+    items           text[],
     sync_run_id     bigint,
     updated_at      timestamptz not null default now(),
     primary key (consumer, record_key)

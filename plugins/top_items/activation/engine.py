@@ -24,7 +24,17 @@ from top_items.activation import destinations, ledger
 from top_items.activation.destinations import Destination, Incremental, Snapshot
 from top_items.activation.errors import BatchRejected, EmptyExportError, TooManyRejected, VolumeGuardBlocked
 from top_items.activation.guard import VolumeVerdict, check_volume
-from top_items.activation.plan import KINDS, Op, Outcome, Plan, batches, diff, mapped_key, row_hash
+from top_items.activation.plan import (
+    KINDS,
+    Op,
+    Outcome,
+    Plan,
+    batches,
+    diff,
+    list_items,
+    mapped_key,
+    row_hash,
+)
 from top_items.registry import Consumer, consumer
 
 log = logging.getLogger(__name__)
@@ -183,7 +193,8 @@ def publish(conn, run: SyncRun, destination: Snapshot, plan: Plan, *, record_sta
     for kind, ops in plan.ops.items():
         run.counts[ledger.counter("succeeded", kind)] = len(ops)
     if record_state:  # a backfill's publication leaves the state of the newer one
-        held = {mapped_key(run.consumer, r): (row_hash(run.consumer, r), None) for r in plan.records}
+        held = {mapped_key(run.consumer, r): (row_hash(run.consumer, r), None, list_items(run.consumer, r))
+                for r in plan.records}
         ledger.replace_state(conn, consumer=run.consumer.name, feed_date=run.feed_date,
                              sync_run_id=run.sync_run_id, held_records=held)
         run.held_after = plan.rows

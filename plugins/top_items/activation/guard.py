@@ -7,7 +7,9 @@ in consumers.yml ``volume_guard``:
 
     net size  rows after the push / baseline, within [max_shrink_ratio, max_growth_ratio]
     churn     (adds + changes + removes) / baseline, at most max_churn_ratio: a day that replaces half of
-              every store's list at a constant total keeps the net size and is still a jump
+              every store's list at a constant total keeps the net size and is still a jump. Where a record
+              is a store's whole list (consumers.yml churn_items), a change counts the share of the list it
+              replaces, so reordering or one new item is not half a store's list.
 
 A first sync has no baseline and is allowed, and says so; restamps (stamp fields only) are not churn.
 """
@@ -40,7 +42,7 @@ def check_volume(consumer: Consumer, plan: Plan, baseline: int | None, *, overri
     ratio, churn = after / baseline, plan.churn / baseline
     low, high, most = bound["max_shrink_ratio"], bound["max_growth_ratio"], bound["max_churn_ratio"]
     described = (f"{consumer.name}: export has {after} rows, {ratio:.2f}x the {baseline} held after the last "
-                 f"successful sync (bound {low}x..{high}x); churn {plan.churn} records, {churn:.2f}x of it "
+                 f"successful sync (bound {low}x..{high}x); churn {plan.churn:g} records, {churn:.2f}x of it "
                  f"(bound {most}x; planned +{len(plan.adds)} ~{len(plan.changes)} -{len(plan.removes)})")
     if low <= ratio <= high and churn <= most:
         return VolumeVerdict(True, baseline, after, described)

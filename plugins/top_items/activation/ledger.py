@@ -112,10 +112,10 @@ def held(conn, consumer: str) -> int:
 
 
 def load_state(conn, consumer: str) -> dict[str, StateRow]:
-    rows = conn.execute("select record_key, row_hash, destination_id, status, feed_date from ops.sync_state "
+    rows = conn.execute("select record_key, row_hash, destination_id, status, feed_date, items from ops.sync_state "
                         "where consumer = %s", (consumer,)).fetchall()
-    return {key: StateRow(digest, dest_id, status, day and day.isoformat())
-            for key, digest, dest_id, status, day in rows}
+    return {key: StateRow(digest, dest_id, status, day and day.isoformat(), None if items is None else tuple(items))
+            for key, digest, dest_id, status, day, items in rows}
 
 
 def newest_pushed_feed_date(conn, consumer: str) -> date | None:
@@ -132,16 +132,17 @@ def record_outcomes(conn, *, consumer: str, destination: str, feed_date: str, sy
                     run_id: str | None, outcomes: list[Outcome]) -> None:
     """Record one batch's outcomes in one transaction (so a killed sync resumes from the last batch)."""
     synced = [(consumer, o.op.key, o.op.row_hash, o.destination_id or o.op.destination_id, o.op.kind, feed_date,
-               sync_run_id) for o in outcomes if o.ok and o.op.kind != REMOVE]
+               sync_run_id, _array(o.op.items)) for o in outcomes if o.ok and o.op.kind != REMOVE]
     removed = [o.op.key for o in outcomes if o.ok and o.op.kind == REMOVE]
     failed = [o for o in outcomes if not o.ok]
     with conn.transaction(), conn.cursor() as cur:
         if synced:
             cur.executemany(
                 """insert into ops.sync_state as s (consumer, record_key, row_hash, destination_id, status,
-                       failures, last_operation, last_error, feed_date, sync_run_id, updated_at)
-                   values (%s, %s, %s, %s, 'synced', 0, %s, null, %s, %s, now())
+                       failures, last_operation, last_error, feed_date, sync_run_id, items, updated_at)
+                   values (%s, %s, %s, %s, 'synced', 0, %s, null, %s, %s, %s, now())
                    on conflict (consumer, record_key) do update set row_hash = excluded.row_hash,
+                       items = coalesce(excluded.items, s.items),
                        destination_id = coalesce(excluded.destination_id, s.destination_id), status = 'synced',
                        failures = 0, last_operation = excluded.last_operation, last_error = null,
                        feed_date = excluded.feed_date, sync_run_id = excluded.sync_run_id, updated_at = now()""",
@@ -170,15 +171,19 @@ def record_outcomes(conn, *, consumer: str, destination: str, feed_date: str, sy
 
 
 def replace_state(conn, *, consumer: str, feed_date: str, sync_run_id: int,
-                  held_records: Mapping[str, tuple[str, str | None]]) -> None:
-    """The state becomes exactly ``{key: (row_hash, destination_id)}``: after a snapshot or a reconcile."""
+                  held_records: Mapping[str, tuple[str, str | None, tuple[str, ...] | None]]) -> None:
+    """The state becomes exactly ``{key: (row_hash, destination_id, items)}``: after a snapshot publication."""
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("delete from ops.sync_state where consumer = %s", (consumer,))
         cur.executemany(
             "insert into ops.sync_state (consumer, record_key, row_hash, destination_id, status, last_operation, "
-            "feed_date, sync_run_id) values (%s, %s, %s, %s, 'synced', 'add', %s, %s)",
-            [(consumer, key, digest, dest_id, feed_date, sync_run_id)
-             for key, (digest, dest_id) in held_records.items()])
+            "feed_date, sync_run_id, items) values (%s, %s, %s, %s, 'synced', 'add', %s, %s, %s)",
+            [(consumer, key, digest, dest_id, feed_date, sync_run_id, _array(items))
+             for key, (digest, dest_id, items) in held_records.items()])
+
+
+def _array(items: tuple[str, ...] | None) -> list[str] | None:
+    return None if items is None else list(items)  # psycopg sends a list as an array, a tuple as a record
 
 
 def latest_runs(conn, feed_date: str) -> list[dict]:

@@ -28,6 +28,7 @@ class StateRow:
     destination_id: str | None
     status: str  # synced | failed
     feed_date: str | None = None  # the feed date the stamp fields were last pushed with
+    items: tuple[str, ...] | None = None  # the elements of its churn_items list the destination holds
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Op:
     row_hash: str | None
     destination_id: str | None = None
     retry: bool = False  # the key failed last time
+    items: tuple[str, ...] | None = None  # the elements of its churn_items list (None: none declared)
+    weight: float = 1.0  # how much of a record it moves: a change of a list counts the share it replaces
 
 
 @dataclass
@@ -75,9 +78,9 @@ class Plan:
         return self.ops[ADD] + self.ops[CHANGE] + self.ops[RESTAMP]
 
     @property
-    def churn(self) -> int:
+    def churn(self) -> float:
         """Records whose content moves: what the volume guard weighs against what the destination holds."""
-        return len(self.ops[ADD]) + len(self.ops[CHANGE]) + len(self.ops[REMOVE])
+        return sum(op.weight for kind in (ADD, CHANGE, REMOVE) for op in self.ops[kind])
 
     @property
     def retries(self) -> int:
@@ -132,6 +135,29 @@ def map_row(consumer: Consumer, row: Mapping) -> dict:
     return {target: normalise(row[column]) for column, target in mapping.items() if target is not None}
 
 
+def list_items(consumer: Consumer, record: Mapping) -> tuple[str, ...] | None:
+    """The elements of the consumer's ``churn_items`` list field in a mapped record (None: none declared)."""
+    spec = consumer.churn_list
+    if not spec:
+        return None
+    value = record.get(spec["field"])
+    if value in (None, ""):
+        return ()
+    if "separator" in spec:
+        return tuple(sorted(set(str(value).split(spec["separator"]))))
+    elements = json.loads(value) if isinstance(value, str) else value
+    return tuple(sorted({str(element[spec["element_key"]]) for element in elements}))
+
+
+def weight(kind: str, held: tuple[str, ...] | None, items: tuple[str, ...] | None) -> float:
+    """A change of a list moves the share of elements it replaces (a reordering moves none); else 1."""
+    if kind == RESTAMP:
+        return 0.0
+    if kind != CHANGE or held is None or items is None:
+        return 1.0
+    return len(set(held) ^ set(items)) / max(1, len(held) + len(items))
+
+
 def row_hash(consumer: Consumer, record: Mapping) -> str:
     hashed = {k: v for k, v in record.items() if k not in consumer.stamp_fields}
     body = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -168,8 +194,10 @@ def diff(consumer: Consumer, rows: Iterable[Mapping], state: Mapping[str, StateR
         else:
             plan.unchanged += 1
             continue
+        items = list_items(consumer, record)
         plan.ops[kind].append(Op(kind, key, record, digest, current and current.destination_id,
-                                 retry=current is not None and current.status != "synced"))
+                                 retry=current is not None and current.status != "synced", items=items,
+                                 weight=weight(kind, current and current.items, items)))
     for key in sorted(set(state) - seen):
         current = state[key]
         plan.ops[REMOVE].append(Op(REMOVE, key, None, current.row_hash, current.destination_id,

@@ -22,7 +22,19 @@ from top_items.activation import destinations, ledger
 from top_items.activation.destinations import Destination, Snapshot
 from top_items.activation.engine import SyncRun, publish, push_ops, recorded
 from top_items.activation.errors import SyncError
-from top_items.activation.plan import ADD, CHANGE, REMOVE, RESTAMP, Op, Outcome, Plan, map_row, record_key, row_hash
+from top_items.activation.plan import (
+    ADD,
+    CHANGE,
+    REMOVE,
+    RESTAMP,
+    Op,
+    Outcome,
+    Plan,
+    list_items,
+    map_row,
+    record_key,
+    row_hash,
+)
 from top_items.registry import Consumer, consumer
 
 log = logging.getLogger(__name__)
@@ -72,14 +84,16 @@ def _reconcile(conn, result: Reconciliation, destination: Destination, dry_run: 
         drift = _compare(spec, record, there)
         if drift:
             result.drift[drift].append(key)
-            plan.ops[KIND_OF[drift]].append(Op(KIND_OF[drift], key, record, digest, there and there["id"]))
+            plan.ops[KIND_OF[drift]].append(Op(KIND_OF[drift], key, record, digest, there and there["id"],
+                                               items=list_items(spec, record)))
             continue
         known = state.get(key)
         agreed = (digest, _id(destination, there), "synced", run.feed_date if spec.stamp_fields else None)
         if known is None or (known.row_hash, known.destination_id, known.status,
                              known.feed_date if spec.stamp_fields else None) != agreed:
             result.drift["state"].append(key)
-            matched.append(Outcome(Op(CHANGE, key, None, digest), True, _id(destination, there)))
+            matched.append(Outcome(Op(CHANGE, key, None, digest, items=list_items(spec, record)), True,
+                                   _id(destination, there)))
     for key in sorted(set(held) - set(export)):
         result.drift["orphan"].append(key)
         plan.ops[REMOVE].append(Op(REMOVE, key, None, None, held[key]["id"]))

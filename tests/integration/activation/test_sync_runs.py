@@ -94,18 +94,19 @@ def test_retailer_app_is_a_snapshot_destination_of_the_same_engine(exports, s3):
 
     def day(d, extra=()):
         return [{"feed_date": d, "store_id": s, "items": json.dumps(
-            [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])} for s in ("S1", "S2", "S3")]
+            [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])}
+            for s in ("S1", "S2", "S3", "S4", "S5", "S6")]
 
     load(conn, "retailer_app", D1, day(D1))
     first = sync_consumer(conn, "retailer_app", D1, run_id="r1")
-    assert first.outcome == "success" and first.planned["add"] == 3 and first.records_pushed == 3
+    assert first.outcome == "success" and first.planned["add"] == 6 and first.records_pushed == 6
     load(conn, "retailer_app", D2, day(D2))
     second = sync_consumer(conn, "retailer_app", D2, run_id="r2")
-    assert second.planned == {"add": 0, "change": 0, "restamp": 3, "remove": 0}
-    assert second.records_pushed == 3  # a full snapshot
-    load(conn, "retailer_app", D3, day(D3, extra={"S2"})[:2])
+    assert second.planned == {"add": 0, "change": 0, "restamp": 6, "remove": 0}
+    assert second.records_pushed == 6  # a full snapshot
+    load(conn, "retailer_app", D3, day(D3, extra={"S2"})[:5])
     third = sync_consumer(conn, "retailer_app", D3, run_id="r3")
-    assert third.planned == {"add": 0, "change": 1, "restamp": 1, "remove": 1} and third.records_pushed == 2
+    assert third.planned == {"add": 0, "change": 1, "restamp": 4, "remove": 1} and third.records_pushed == 5
     latest = json.loads(s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
     assert latest["feed_date"] == D3 and third.location.endswith(latest["manifest"].rsplit("/", 1)[0] + "/")
     backfill = sync_consumer(conn, "retailer_app", D1, run_id="old")  # published, latest.json stays

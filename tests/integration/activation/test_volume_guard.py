@@ -3,6 +3,8 @@ nothing moves; its baseline is what ops.sync_runs recorded after the last succes
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.integration.activation.conftest import D1, D2, D3, load, sf_day, sync_runs
@@ -91,3 +93,36 @@ class TestAllowed:
         assert result.outcome == "skipped" and "backfill" in result.detail
         assert len(sf_ctl.writes()) == writes_before
         assert sync_runs(conn, "salesforce")[-1]["held_after"] is None
+
+
+class TestListConsumers:
+    """Where a record is a store's whole list (CRM, app), the churn is counted in the list's elements."""
+
+    STORES = [f"S{s:03d}" for s in range(1, 13)]
+
+    def skus(self, feed_date: str, replaced: int = 0, reordered: bool = False) -> list[str]:
+        names = [f"K{i:02d}" for i in range(1, 11 - replaced)] + [f"X{i:02d}" for i in range(replaced)]
+        return names[::-1] if reordered else names
+
+    def rows(self, name: str, feed_date: str, **change) -> list[dict]:
+        if name == "crm":
+            return [{"feed_date": feed_date, "store_id": s, "email": f"{s}@demo.example",
+                     "top_items_you_dont_carry": "; ".join(self.skus(feed_date, **change)),
+                     "top_items_feed_date": feed_date} for s in self.STORES]
+        return [{"feed_date": feed_date, "store_id": s, "items": json.dumps(
+            [{"sku_id": k, "name": k, "rank": r} for r, k in enumerate(self.skus(feed_date, **change), 1)])}
+            for s in self.STORES]
+
+    @pytest.mark.parametrize("name", ["crm", "retailer_app"])
+    @pytest.mark.parametrize(("change", "blocked"), [({"replaced": 5}, True), ({"replaced": 10}, True),
+                                                     ({"replaced": 1}, False), ({"reordered": True}, False)],
+                             ids=["half_replaced", "all_replaced", "one_new_item", "reordered"])
+    def test_half_of_every_list_replaced_is_a_jump(self, exports, crm_ctl, s3, name, change, blocked):
+        load(exports, name, D1, self.rows(name, D1))
+        assert sync_consumer(exports, name, D1, run_id="r1").outcome == "success"
+        load(exports, name, D2, self.rows(name, D2, **change))
+        if blocked:
+            with pytest.raises(VolumeGuardBlocked, match=r"1\.00x the 12 held .*churn"):
+                sync_consumer(exports, name, D2, run_id="r2")
+        else:
+            assert sync_consumer(exports, name, D2, run_id="r2").outcome == "success"

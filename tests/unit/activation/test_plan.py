@@ -9,7 +9,16 @@ import pytest
 
 from top_items.activation.engine import rejected_allowance
 from top_items.activation.errors import MappingError
-from top_items.activation.plan import StateRow, batches, diff, map_row, mapped_key, record_key, row_hash
+from top_items.activation.plan import (
+    StateRow,
+    batches,
+    diff,
+    list_items,
+    map_row,
+    mapped_key,
+    record_key,
+    row_hash,
+)
 from top_items.registry import consumer
 
 SF = consumer("salesforce")
@@ -108,3 +117,36 @@ class TestBatching:
     @pytest.mark.parametrize(("planned", "allowed"), [(30, 10), (100_000, 1000)])
     def test_rejected_allowance_is_the_larger_bound(self, planned, allowed):
         assert rejected_allowance(SF, planned) == allowed
+
+
+class TestListChurn:
+    CRM = consumer("crm")
+    APP = consumer("retailer_app")
+
+    def crm(self, names: str) -> dict:
+        return {"feed_date": DAY, "store_id": "S1", "email": "e", "top_items_you_dont_carry": names,
+                "top_items_feed_date": DAY}
+
+    @pytest.mark.parametrize(("before", "after", "moved"), [
+        ("A; B; C; D", "A; B; C; D", 0.0),  # unchanged: not even planned
+        ("A; B; C; D", "D; C; B; A", 0.0),  # reordered: a change, no churn
+        ("A; B; C; D", "A; B; C; E", 0.25),  # one of four replaced
+        ("A; B; C; D", "A; B; E; F", 0.5),  # half replaced
+        ("A; B; C; D", "E; F; G; H", 1.0),  # all replaced
+    ])
+    def test_a_change_counts_the_share_of_the_list_it_replaces(self, before, after, moved):
+        held = map_row(self.CRM, self.crm(before))
+        state = {"S1": StateRow(row_hash(self.CRM, held), "1", "synced", DAY, list_items(self.CRM, held))}
+        plan = diff(self.CRM, [self.crm(after)], state, DAY)
+        assert plan.churn == moved
+
+    def test_app_items_are_read_by_their_sku(self):
+        record = {"store_id": "S1", "feed_date": DAY, "items": '[{"sku_id": "K2", "name": "x", "rank": 1}, '
+                                                             '{"sku_id": "K1", "name": "y", "rank": 2}]'}
+        assert list_items(self.APP, record) == ("K1", "K2")
+        assert list_items(self.APP, {**record, "items": []}) == ()
+
+    def test_adds_and_removes_count_whole_and_without_a_list_every_change_does(self):
+        plan = diff(SF, [row("S1", "K1", name="new"), row("S2", "K2")], {"S1:K1": synced(row()), "S9:K9":
+                                                                          synced(row("S9", "K9"))}, DAY)
+        assert plan.churn == 3 and list_items(SF, map_row(SF, row())) is None
