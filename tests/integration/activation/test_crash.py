@@ -62,6 +62,9 @@ def prepare(conn, name: str, later: bool) -> str:
 
 def converge(conn, name: str, feed_date: str, killed_outcome: str, label: str) -> None:
     """The re-run, without an override, brings the destination to the export and closes the killed run."""
+    held_before = len(holding(name))
+    ledger_before = conn.execute("select count(*) from ops.sync_state where consumer = %s and status = 'synced'",
+                                 (name,)).fetchone()[0]
     rerun = sync_consumer(conn, name, feed_date, run_id="rerun",
                           destination=destination_for(name, batch_size=BATCH_SIZE))
     assert rerun.outcome == "success", rerun.detail
@@ -73,8 +76,9 @@ def converge(conn, name: str, feed_date: str, killed_outcome: str, label: str) -
     state = conn.execute("select count(*) from ops.sync_state where consumer = %s and status = 'synced'",
                          (name,)).fetchone()[0]
     assert held == state == runs[-1]["held_after"]
-    print(f"\n[crash] {label}: re-run pushed {rerun.records_pushed}; {name} holds {held} records, "
-          f"export {rerun.plan.rows}, ledger {state}; killed run {killed_outcome}")
+    print(f"\n[crash] {label}: after the kill {name} held {held_before}, the ledger {ledger_before}; re-run pushed "
+          f"{rerun.records_pushed}; then {name} holds {held}, export {rerun.plan.rows}, ledger {state}; "
+          f"killed run {killed_outcome}")
 
 
 CASES = [(name, later, point) for name in ("salesforce", "crm") for later in (False, True) for point in POINTS]
