@@ -97,7 +97,7 @@ def run_summary() -> str:
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
                            description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),
-        "dry_run": Param(False, type="boolean", description="Plan every push and print it; push nothing."),
+        "dry_run": Param(False, type="boolean", description="Plan every push and log the plan; push nothing."),
         "override_volume_guard": Param([], type="array", items={"type": "string"},
                                        description="Consumers whose volume guard this run ignores (logged)."),
     },

@@ -91,7 +91,7 @@ def _summary(args) -> int:
 
 def _latest(args) -> int:
     """Read the handoff exactly as the retailer app would: latest.json -> manifest -> parts."""
-    from top_items.activation.retailer_app import read_latest
+    from top_items.activation.destinations.retailer_app import read_latest
     from top_items.connections import s3_client
 
     s3 = s3_client()
@@ -108,6 +108,22 @@ def _latest(args) -> int:
         record = json.loads(line)
         print(f"  {record['store_id']}: " + "; ".join(f"{i['rank']}. {i['name']}" for i in record["items"]))
     return 0
+
+
+def _reconcile(args) -> int:
+    """Read the destination back, list the drift against the export and the ledger, repair it."""
+    from top_items.activation.reconcile import reconcile
+    from top_items.connections import warehouse_connection
+
+    with warehouse_connection() as conn:
+        result = reconcile(conn, args.consumer, run_id=args.run_id, dry_run=args.dry_run)
+    run = result.run
+    print(f"{run.consumer.name} against its export for {run.feed_date} (ops.sync_runs #{run.sync_run_id}, "
+          f"mode reconcile, {run.outcome}):")
+    print(result.table())
+    print("dry run: nothing repaired" if args.dry_run else
+          f"repaired: {sum(run.succeeded.values())} records, {run.rejected} rejected; held now {run.held_after}")
+    return 1 if run.rejected else 0
 
 
 def _impact(args) -> int:
@@ -163,6 +179,12 @@ def parser() -> argparse.ArgumentParser:
     latest = sub.add_parser("latest", help="read the retailer app's latest handoff from S3")
     latest.add_argument("--stores", type=int, default=5, help="how many stores to show")
     latest.set_defaults(func=_latest)
+
+    rec = sub.add_parser("reconcile", help="read a consumer's destination back and repair drift from its export")
+    rec.add_argument("consumer", help="a consumer of include/contracts/consumers.yml")
+    rec.add_argument("--dry-run", action="store_true", help="list the drift, repair nothing")
+    rec.add_argument("--run-id", default="cli", help="recorded in ops.sync_runs.run_id")
+    rec.set_defaults(func=_reconcile)
 
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
     impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")

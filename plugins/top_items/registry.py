@@ -20,7 +20,8 @@ class Consumer:
     owner: str
     key: tuple[str, ...]
     # How the sync engine pushes the export (see the header of consumers.yml).
-    mode: str = "mirror"  # mirror | upsert | snapshot
+    on_remove: str = "delete"  # what a key gone from the export does at the destination: ON_REMOVE
+    clear_fields: tuple[str, ...] = ()  # on_remove clear_fields: the destination fields emptied
     object: str | None = None  # destination object (Top_Item__c, companies)
     external_id: str | None = None  # destination field that holds the key
     mapping: tuple[tuple[str, str | None], ...] = ()  # export column -> destination field (None: not sent)
@@ -34,8 +35,11 @@ class Consumer:
     retry_attempts: int = 6
     retry_base_seconds: float = 0.25
     retry_max_seconds: float = 30.0
-    # Rows after a push vs rows after the last successful one: {max_growth_ratio, max_shrink_ratio}.
+    # Against what the destination held after the last successful sync: rows after the push within
+    # [max_shrink_ratio, max_growth_ratio], adds + changes + removes at most max_churn_ratio.
     volume_guard: tuple[tuple[str, float], ...] | None = None
+    # The list field whose elements the churn is counted in: {field, separator} or {field, element_key}.
+    churn_items: tuple[tuple[str, str], ...] = ()
 
     @property
     def field_map(self) -> dict[str, str | None]:
@@ -45,8 +49,13 @@ class Consumer:
     def volume_bound(self) -> dict[str, float] | None:
         return dict(self.volume_guard) if self.volume_guard else None
 
+    @property
+    def churn_list(self) -> dict[str, str]:
+        return dict(self.churn_items)
 
-MODES = ("mirror", "upsert", "snapshot")
+
+ON_REMOVE = ("delete", "archive", "clear_fields", "ignore")
+VOLUME_GUARD = {"max_growth_ratio", "max_shrink_ratio", "max_churn_ratio"}
 
 
 def _consumer(name: str, spec: dict) -> Consumer:
@@ -54,18 +63,28 @@ def _consumer(name: str, spec: dict) -> Consumer:
     spec["key"] = tuple(spec.pop("key"))
     spec["mapping"] = tuple((spec.get("mapping") or {}).items())
     spec["stamp_fields"] = tuple(spec.get("stamp_fields") or ())
+    spec["clear_fields"] = tuple(spec.get("clear_fields") or ())
     if spec.get("volume_guard") is not None:
         guard = spec["volume_guard"]
-        if set(guard) != {"max_growth_ratio", "max_shrink_ratio"} or not 0 < guard["max_shrink_ratio"] <= 1 <= \
-                guard["max_growth_ratio"]:
-            raise ValueError(f"consumers.yml: {name}.volume_guard needs max_shrink_ratio in (0, 1] and "
-                             f"max_growth_ratio >= 1, got {guard}")
+        if set(guard) != VOLUME_GUARD or not 0 < guard["max_shrink_ratio"] <= 1 <= guard["max_growth_ratio"] \
+                or not guard["max_churn_ratio"] > 0:
+            raise ValueError(f"consumers.yml: {name}.volume_guard needs {sorted(VOLUME_GUARD)}: max_shrink_ratio "
+                             f"in (0, 1], max_growth_ratio >= 1, max_churn_ratio > 0; got {guard}")
         spec["volume_guard"] = tuple(sorted(guard.items()))
+    if spec.get("churn_items") is not None:
+        items = spec["churn_items"]
+        if set(items) not in ({"field", "separator"}, {"field", "element_key"}):
+            raise ValueError(f"consumers.yml: {name}.churn_items needs field and one of separator, element_key; "
+                             f"got {items}")
+        spec["churn_items"] = tuple(sorted(items.items()))
     unknown = set(spec) - set(Consumer.__dataclass_fields__)
     if unknown:
         raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")
-    if spec.get("mode", "mirror") not in MODES:
-        raise ValueError(f"consumers.yml: {name}.mode must be one of {MODES}")
+    if spec.get("on_remove", "delete") not in ON_REMOVE:
+        raise ValueError(f"consumers.yml: {name}.on_remove must be one of {ON_REMOVE}")
+    if (spec.get("on_remove") == "clear_fields") != bool(spec["clear_fields"]):
+        raise ValueError(f"consumers.yml: {name}: clear_fields lists the fields on_remove: clear_fields empties "
+                         "(and only then)")
     return Consumer(name=name, **spec)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from top_items.activation import ledger
 from top_items.transform.models import discover
 
 SHOW_FILES = 60
@@ -64,11 +65,7 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
     summary["published"] = {model.qualified_name: _exists(conn, model.qualified_name) and conn.execute(
         f"select exists (select from {model.qualified_name} where feed_date = %s)", (feed_date,)).fetchone()[0]
         for model in discover() if model.layer == "exports" or model.qualified_name == CORE_MODEL}
-    summary["syncs"] = _rows(conn, """
-        select distinct on (consumer) consumer, destination, outcome, records_pushed, api_calls,
-               planned_adds, planned_changes, planned_removes, failed_adds + failed_changes + failed_removes as failed,
-               location, detail
-        from ops.sync_runs where feed_date = %s order by consumer, sync_run_id desc""", (feed_date,))
+    summary["syncs"] = ledger.latest_runs(conn, feed_date)
     return summary
 
 
@@ -123,8 +120,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     out.append("")
     out.append("Consumers:")
     for row in summary["syncs"]:
-        plan = f"plan +{row['planned_adds']} ~{row['planned_changes']} -{row['planned_removes']}, " \
-            if row["planned_adds"] or row["planned_changes"] or row["planned_removes"] else ""
+        moved = (row["planned_adds"], row["planned_changes"], row["planned_removes"], row["planned_restamps"])
+        plan = (f"plan +{moved[0]} ~{moved[1]} -{moved[2]} ({moved[3]} restamped), " if any(moved) else "") \
+            + ("(dry run) " if row["mode"] == "dry_run" else "")
         out.append(f"  {row['consumer']:<14} {row['destination']:<11} {row['outcome']:<8} {plan}"
                    f"{row['records_pushed']} records pushed, {row['failed']} failed, {row['api_calls']} API calls"
                    + (f"\n  {'':<14} -> {row['location']}" if row["location"] else "")

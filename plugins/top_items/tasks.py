@@ -146,21 +146,43 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
     """Plan, push and record one consumer's export (the one sync engine for S3, Salesforce and the CRM).
 
     A destination that is down raises as is, so the task's retries apply; rejected records beyond the
-    consumer's threshold, bad credentials or an empty export fail at once, naming the cause.
+    consumer's threshold, bad credentials, a blocked volume or an empty export fail at once, naming the cause.
     """
-    from top_items.activation.sync import DestinationUnavailable, SyncError, sync_consumer
+    from top_items.activation.engine import sync_consumer
+    from top_items.activation.errors import SyncError
 
     with warehouse_connection() as conn:
         try:
-            result = sync_consumer(conn, consumer, feed_date, run_id=run_id, dry_run=dry_run,
-                                   override_volume_guard=override_volume_guard)
-        except DestinationUnavailable:
-            raise
+            run = sync_consumer(conn, consumer, feed_date, run_id=run_id, dry_run=dry_run,
+                                override_volume_guard=override_volume_guard)
         except SyncError as exc:
             raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
-    return {"outcome": result.outcome, "planned": result.planned, "succeeded": result.succeeded,
-            "failed": result.failed, "records_pushed": result.records_pushed, "api_calls": result.api_calls,
-            "location": result.location}
+    if dry_run:
+        log.info("[dry run] %s for %s: %s\n%s", consumer, feed_date, run.plan.describe(), run.detail)
+    return {"outcome": run.outcome, "planned": run.planned, "succeeded": run.succeeded, "failed": run.failed,
+            "records_pushed": run.records_pushed, "api_calls": run.api_calls, "location": run.location}
+
+
+def reconcile_consumer(consumer: str, run_id: str, *, dry_run: bool = False) -> dict:
+    """Read one consumer's destination back and repair the drift; a consumer never pushed is skipped."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from top_items.activation import ledger
+    from top_items.activation.errors import SyncError
+    from top_items.activation.reconcile import reconcile
+
+    with warehouse_connection() as conn:
+        if ledger.newest_pushed_feed_date(conn, consumer) is None:
+            raise AirflowSkipException(f"{consumer} was never pushed: nothing to reconcile")
+        try:
+            result = reconcile(conn, consumer, run_id=run_id, dry_run=dry_run)
+        except SyncError as exc:
+            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+    for line in result.table().splitlines():
+        log.info("%s", line)
+    if result.run.rejected:
+        raise AirflowFailException(f"{consumer}: {result.run.rejected} records rejected while repairing drift")
+    return {"drift": {name: len(keys) for name, keys in result.drift.items()}, "outcome": result.run.outcome}
 
 
 def publish(feed_date: str, run_id: str, gates_passed: dict[str, bool]) -> dict:

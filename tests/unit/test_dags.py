@@ -16,7 +16,7 @@ from top_items.transform.models import discover
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
-PIPELINE, SIMULATION = "top_items_pipeline", "simulate_source_systems"
+PIPELINE, SIMULATION, RECONCILE = "top_items_pipeline", "simulate_source_systems", "reconcile"
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
 # Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, and the
@@ -47,8 +47,14 @@ def test_dags_import_without_errors(dagbag):
     assert dagbag.import_errors == {}
 
 
-def test_both_dags_are_defined(dagbag):
-    assert set(dagbag.dags) == {PIPELINE, SIMULATION}
+def test_every_dag_is_defined(dagbag):
+    assert set(dagbag.dags) == {PIPELINE, SIMULATION, RECONCILE}
+
+
+def test_reconcile_has_one_task_per_consumer_and_runs_weekly(dagbag):
+    dag = dagbag.dags[RECONCILE]
+    assert set(dag.task_ids) == {f"reconcile_{name}" for name in CONSUMERS}
+    assert (dag.schedule, dag.catchup) == ("@weekly", False)
 
 
 def test_transform_has_one_task_per_sql_model(pipeline):
@@ -163,4 +169,4 @@ def test_parsing_a_dag_file_opens_no_connection(monkeypatch, dag_file):
     monkeypatch.setattr(psycopg.Connection, "connect", classmethod(refuse))
     monkeypatch.setattr(psycopg, "connect", refuse)
     namespace = runpy.run_path(str(dag_file), run_name=f"parse_check_{dag_file.stem}")
-    assert any(name in namespace for name in (PIPELINE, SIMULATION))
+    assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE))

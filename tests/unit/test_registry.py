@@ -7,9 +7,8 @@ import pytest
 from top_items.registry import consumer, consumers, impact
 from top_items.transform.models import discover
 
-EXPORT_OF = {"retailer_app": "exports.exp_top_items_retailer_app",
-             "salesforce": "exports.exp_top_items_salesforce",
-             "crm": "exports.exp_top_items_crm"}
+# The naming rule of the edge contract: each consumer reads exports.exp_top_items_<consumer>.
+EXPORT_OF = {name: f"exports.exp_top_items_{name}" for name in consumers()}
 
 
 def test_every_consumer_reads_its_own_existing_export():

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from top_items.activation.retailer_app import run_folder_id
+from top_items.activation.destinations.retailer_app import run_folder_id
 
 KEY_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 RUN_LABELS = ["manual__2026-12-01T06:44:32.191364+00:00", "scheduled__2026-12-01T00:00:00+00:00",

@@ -47,28 +47,37 @@ create table if not exists ops.model_runs (
     built_at     timestamptz not null default now()
 );
 
+-- Reverse ETL (plugins/top_items/activation; ledger.py is the only code that reads or writes these tables).
+-- One row per push, dry run or reconcile. baseline: what the volume guard compared with; held_after: what the
+-- destination holds after a successful run (the next run's baseline). A run killed without a trace stays
+-- 'running' until the consumer's next run closes it as 'abandoned'. The outcome names are ledger.OUTCOMES.
 create table if not exists ops.sync_runs (
     sync_run_id        bigserial primary key,
     run_id             text,
     consumer           text not null,
     destination        text not null,
     feed_date          date not null,
-    mode               text not null default 'push',
+    mode               text not null default 'push' check (mode in ('push', 'dry_run', 'reconcile')),
     planned_adds       integer not null default 0,
     planned_changes    integer not null default 0,
+    planned_restamps   integer not null default 0,
     planned_removes    integer not null default 0,
     succeeded_adds     integer not null default 0,
     succeeded_changes  integer not null default 0,
+    succeeded_restamps integer not null default 0,
     succeeded_removes  integer not null default 0,
     failed_adds        integer not null default 0,
     failed_changes     integer not null default 0,
+    failed_restamps    integer not null default 0,
     failed_removes     integer not null default 0,
     records_pushed     integer not null default 0,
     api_calls          integer not null default 0,
     location           text,
     outcome            text not null
-        check (outcome in ('success', 'warning', 'failed', 'skipped', 'blocked', 'running')),
+        check (outcome in ('running', 'success', 'warning', 'failed', 'skipped', 'blocked', 'abandoned')),
     rejected_rows      integer not null default 0,
+    baseline           integer,
+    held_after         integer,
     duration_s         numeric(10, 3),
     detail             text,
     started_at         timestamptz not null default now(),
@@ -76,8 +85,9 @@ create table if not exists ops.sync_runs (
 );
 create index if not exists sync_runs_consumer on ops.sync_runs (consumer, feed_date);
 
--- Reverse ETL (plugins/top_items/activation): what each destination holds, per consumer and key.
--- row_hash is the hash of the mapped payload the destination last confirmed (null: never confirmed);
+-- What each destination holds, per consumer and key. row_hash is the hash of the mapped payload the
+-- destination last confirmed, stamp fields left out (null: never confirmed); feed_date is the feed date its
+-- stamp fields carry; items the elements of its churn_items list (what the volume guard counts churn in);
 -- status 'failed' rows are retried by every later run until they succeed.
 create table if not exists ops.sync_state (
     consumer        text not null,
@@ -86,9 +96,10 @@ create table if not exists ops.sync_state (
     destination_id  text,
     status          text not null check (status in ('synced', 'failed')),
     failures        integer not null default 0,
-    last_operation  text check (last_operation in ('add', 'change', 'remove')),
+    last_operation  text check (last_operation in ('add', 'change', 'restamp', 'remove')),
     last_error      text,
     feed_date       date,
+    items           text[],
     sync_run_id     bigint,
     updated_at      timestamptz not null default now(),
     primary key (consumer, record_key)
@@ -103,7 +114,7 @@ create table if not exists ops.sync_errors (
     destination    text not null,
     feed_date      date not null,
     record_key     text not null,
-    operation      text not null check (operation in ('add', 'change', 'remove')),
+    operation      text not null check (operation in ('add', 'change', 'restamp', 'remove')),
     error_code     text,
     message        text,
     created_at     timestamptz not null default now()

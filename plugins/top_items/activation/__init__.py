@@ -1,1 +1,1 @@
-"""Push each consumer's export table to its destination: ``select * from exp_...``, never a filter here."""
+"""Reverse ETL: push each consumer's export to its destination (engine -> ledger -> destinations/)."""

@@ -1,183 +1,251 @@
-"""The one sync engine every destination shares: plan, push in batches, record.
+"""The one sync engine every destination shares. A run is one :class:`SyncRun`, taken through four steps:
 
-    plan    diff the export (``select * from exp_...``, mapped through consumers.yml) against ops.sync_state
-    push    batches sized for the destination; a batch the destination refuses as a whole is split in halves
-            until the bad rows stand alone; transient errors are retried inside the destination
-            (retry.py); when retries run out the run stops, and what was pushed so far is already recorded
-    record  per batch, in one transaction: sync_state and sync_errors; per run: one ops.sync_runs row
+    plan     diff the export for the feed date (mapped through consumers.yml) against ops.sync_state
+    guard    weigh the plan against the baseline (guard.py); a backfill rolls nothing back instead
+    push     batches sized by the destination; a batch refused as a whole is split until the bad rows stand
+             alone; transient errors are retried inside the destination; a snapshot destination receives the
+             records the plan was made from
+    record   per batch, in one transaction (ledger.py): a killed run resumes from the last recorded batch
 
-Destinations (salesforce.py, crm.py, retailer_app.py) only translate ops into API calls.
+The whole run holds the consumer's advisory lock, so runs of different days never push to one consumer at
+once; each run first closes the rows of runs that died without a trace as ``abandoned``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from top_items.activation import runs, state
-from top_items.activation.base import (
-    BatchRejected,
-    Destination,
+from top_items.activation import destinations, ledger
+from top_items.activation.destinations import Destination, Incremental, Snapshot
+from top_items.activation.errors import BatchRejected, EmptyExportError, TooManyRejected, VolumeGuardBlocked
+from top_items.activation.guard import VolumeVerdict, check_volume
+from top_items.activation.plan import (
+    KINDS,
+    Op,
     Outcome,
-    SyncError,
-    TooManyRejected,
+    Plan,
+    batches,
+    diff,
+    list_items,
+    mapped_key,
+    row_hash,
 )
-from top_items.activation.exports import export_rows
-from top_items.activation.guard import VolumeGuardBlocked, VolumeVerdict, check_volume
-from top_items.activation.plan import ADD, CHANGE, REMOVE, Op, Plan, batches, diff
-from top_items.registry import Consumer
+from top_items.registry import Consumer, consumer
 
 log = logging.getLogger(__name__)
 
-# on_batch(done, total): called after each batch is recorded (tests use it to kill a sync half way).
-BatchHook = Callable[[int, int], None]
+# hook(step, done, total) at each step of a push: "planned" (the guard passed, nothing sent yet), "sent"
+# (a batch accepted by the destination, not yet recorded), "recorded" (that batch in the ledger), "pushed"
+# (every batch recorded, the run not yet closed). The crash tests kill the push there.
+Hook = Callable[[str, int, int], None]
+
+
+def _no_hook(step: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
-class SyncResult:
-    consumer: str
-    destination: str
+class SyncRun:
+    consumer: Consumer
     feed_date: str
-    outcome: str  # success | warning | failed | skipped | dry_run
-    planned: dict[str, int] = field(default_factory=dict)
-    succeeded: dict[str, int] = field(default_factory=dict)
-    failed: dict[str, int] = field(default_factory=dict)
-    api_calls: int = 0
-    records_pushed: int = 0
-    duration_s: float = 0.0
-    location: str | None = None
+    run_id: str | None
+    mode: str = "push"  # push | dry_run | reconcile
     sync_run_id: int | None = None
+    outcome: str = "running"
     detail: str | None = None
+    baseline: int | None = None
+    held_after: int | None = None
     plan: Plan | None = None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ledger.COUNTERS, 0))
+    records_pushed: int = 0
+    api_calls: int = 0
+    location: str | None = None
+    duration_s: float = 0.0
+
+    def by_kind(self, stage: str) -> dict[str, int]:
+        return {kind: self.counts[ledger.counter(stage, kind)] for kind in KINDS}
+
+    @property
+    def planned(self) -> dict[str, int]:
+        return self.by_kind("planned")
+
+    @property
+    def succeeded(self) -> dict[str, int]:
+        return self.by_kind("succeeded")
+
+    @property
+    def failed(self) -> dict[str, int]:
+        return self.by_kind("failed")
 
     @property
     def rejected(self) -> int:
         return sum(self.failed.values())
 
+    def count(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            self.counts[ledger.counter("succeeded" if outcome.ok else "failed", outcome.op.kind)] += 1
 
-def rejected_allowance(consumer: Consumer, planned: int) -> int:
-    """Rows that may be rejected before the run fails: the larger of the absolute and relative bounds."""
-    relative = int(consumer.max_rejected_ratio * planned) if consumer.max_rejected_ratio is not None else 0
-    return max(consumer.max_rejected_rows, relative)
+    def fields(self) -> dict:
+        """The ops.sync_runs columns this run fills when it closes."""
+        return {**self.counts, "records_pushed": self.records_pushed, "api_calls": self.api_calls,
+                "rejected_rows": self.rejected, "held_after": self.held_after, "location": self.location,
+                "outcome": self.outcome, "detail": self.detail}
 
 
-def run(conn, consumer: Consumer, destination: Destination, feed_date: str, *, run_id: str | None,
-        dry_run: bool = False, on_batch: BatchHook | None = None, override_volume_guard: bool = False) -> SyncResult:
+def sync_consumer(conn, consumer_name: str, feed_date: str, *, run_id: str | None, dry_run: bool = False,
+                  override_volume_guard: bool = False, destination: Destination | None = None,
+                  hook: Hook = _no_hook) -> SyncRun:
+    """Plan, guard, push and record one consumer's export for ``feed_date``; the DAG's one entry point.
+
+    Returns the closed run (outcome success, warning or skipped). Raises a ``SyncError`` when the run must
+    fail now, or ``DestinationUnavailable`` when retrying later may help; the ops.sync_runs row is written
+    either way. ``destination`` replaces the one consumers.yml names (tests hand in tuned ones).
+    """
+    target = destination or destinations.build(consumer(consumer_name))
+    run = SyncRun(target.consumer, str(feed_date), run_id, "dry_run" if dry_run else "push")
+    with recorded(conn, run, target):
+        _push(conn, run, target, override_volume_guard, hook)
+    return run
+
+
+@contextlib.contextmanager
+def recorded(conn, run: SyncRun, destination: Destination):
+    """Hold the consumer's lock, open the run's ops.sync_runs row, and close it whatever happens inside."""
     started = time.monotonic()
-    mode = "dry_run" if dry_run else "push"
-    result = SyncResult(consumer.name, consumer.destination, feed_date, "running")
-    with runs.recorded(conn, consumer.name, consumer.destination, feed_date, run_id, mode) as rec:
-        result.sync_run_id = rec.sync_run_id
+    name = run.consumer.name
+    with ledger.consumer_lock(conn, name):
+        ledger.abandon_running(conn, name)
+        run.baseline = ledger.baseline(conn, name)
+        run.sync_run_id = ledger.open_run(conn, consumer=name, destination=run.consumer.destination,
+                                          feed_date=run.feed_date, run_id=run.run_id, mode=run.mode,
+                                          baseline=run.baseline)
         try:
-            _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result,
-                 override_volume_guard)
+            yield run
+            if run.outcome == "running":
+                run.outcome = "success"
         except BaseException as exc:
-            result.outcome = "failed"
-            if isinstance(exc, SyncError):
-                exc.result = result
+            run.outcome = "blocked" if run.outcome == "blocked" else "failed"
+            run.detail = run.detail or f"{type(exc).__name__}: {exc}"[:2000]
             raise
         finally:
-            rec.counts["api_calls"] = result.api_calls = destination.api_calls
-            rec.location = result.location = destination.location
-            result.duration_s = round(time.monotonic() - started, 3)
-            result.records_pushed = rec.counts["records_pushed"]
-            result.planned = {k: rec.counts[_counter("planned", k)] for k in (ADD, CHANGE, REMOVE)}
-            result.succeeded = {k: rec.counts[_counter("succeeded", k)] for k in (ADD, CHANGE, REMOVE)}
-            result.failed = {k: rec.counts[_counter("failed", k)] for k in (ADD, CHANGE, REMOVE)}
-            rec.rejected_rows = result.rejected
+            run.api_calls, run.location = destination.api_calls, destination.location
             destination.close()
-        result.outcome = rec.outcome if rec.outcome != "running" else "success"
-        result.detail = rec.detail
-    if dry_run:
-        result.outcome = "dry_run"
-    return result
+            run.duration_s = round(time.monotonic() - started, 3)
+            ledger.close_run(conn, run.sync_run_id, run.fields())
+            log.info("%s %s -> %s for %s: %s, planned %s, succeeded %s, failed %s, %d records in %.1fs", run.mode,
+                     name, run.consumer.destination, run.feed_date, run.outcome, run.planned, run.succeeded,
+                     run.failed, run.records_pushed, run.duration_s)
 
 
-def _counter(prefix: str, kind: str) -> str:
-    return f"{prefix}_{'changes' if kind == CHANGE else kind + 's'}"
+def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: Hook) -> None:
+    spec, snapshot = run.consumer, isinstance(destination, Snapshot)
+    state = ledger.load_state(conn, spec.name)
+    run.plan = plan = diff(spec, ledger.export_rows(conn, spec, run.feed_date), state, run.feed_date,
+                           keep_records=snapshot)
+    run.counts.update({ledger.counter("planned", kind): n for kind, n in plan.counts().items()})
+    log.info("%s -> %s for %s: plan %s", spec.name, spec.destination, run.feed_date, plan.describe())
 
-
-def _run(conn, consumer, destination, feed_date, run_id, dry_run, on_batch, rec, result,
-         override_volume_guard) -> None:
-    current = state.load(conn, consumer.name)
-    plan = diff(consumer, export_rows(conn, consumer, feed_date), current)
-    result.plan = plan
-    rec.counts.update(plan.counts())
-    log.info("%s -> %s for %s: plan %s", consumer.name, destination.name, feed_date, plan.describe())
-    newest = state.last_pushed_feed_date(conn, consumer.name)
-    backfill = newest is not None and date.fromisoformat(str(feed_date)) < newest
+    newest = ledger.newest_pushed_feed_date(conn, spec.name)
+    backfill = newest is not None and date.fromisoformat(run.feed_date) < newest
     if backfill:  # nothing a consumer reads moves backwards, so there is no jump to guard against
-        verdict = VolumeVerdict(True, None, plan.rows, f"backfill of {feed_date} (newest pushed: {newest}): "
-                                                       "the guard applies to the newest day only")
+        verdict = VolumeVerdict(True, run.baseline, plan.rows, f"backfill of {run.feed_date} (newest pushed: "
+                                                               f"{newest}): the guard applies to the newest day only")
     else:
-        held = sum(row.status == "synced" for row in current.values())
-        verdict = check_volume(consumer, plan, held, overridden=override_volume_guard)
-    (log.info if verdict.allowed and not override_volume_guard else log.warning)("volume guard: %s", verdict.message)
-    if dry_run:
-        print(f"[dry run] {consumer.name} -> {destination.name} for {feed_date}: {plan.describe()}\n"
-              f"[dry run] volume guard: {verdict.message}")
-        rec.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
+        verdict = check_volume(spec, plan, run.baseline, overridden=overridden)
+    (log.info if verdict.allowed and not overridden else log.warning)("volume guard: %s", verdict.message)
+    if run.mode == "dry_run":
+        run.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
         return
-    if backfill and not destination.snapshot:
-        rec.outcome = "skipped"
-        rec.detail = (f"backfill: {feed_date} is older than {newest}, the last feed date pushed to "
-                      f"{destination.name}; pushing it would roll the destination back")
-        log.warning("%s: %s", consumer.name, rec.detail)
+    if backfill and not snapshot:
+        run.outcome = "skipped"
+        run.detail = (f"backfill: {run.feed_date} is older than {newest}, the last feed date pushed to "
+                      f"{spec.destination}; pushing it would roll the destination back")
+        log.warning("%s: %s", spec.name, run.detail)
         return
     if not verdict.allowed:
-        rec.outcome, rec.detail = "blocked", verdict.message
+        run.outcome, run.detail = "blocked", verdict.message
         raise VolumeGuardBlocked(verdict.message)
-    if override_volume_guard:
-        rec.detail = f"volume guard override: {verdict.message}"
+    if overridden:
+        run.detail = f"volume guard override: {verdict.message}"
+    if snapshot and not plan.rows:
+        raise EmptyExportError(f"{spec.export} has no rows for {run.feed_date}: nothing published")
 
     destination.connect()
-    if destination.snapshot:
-        _publish(conn, consumer, destination, feed_date, plan, current, backfill, rec)
-        return
+    hook("planned", 0, 0)
+    if snapshot:
+        publish(conn, run, destination, plan, record_state=not backfill, hook=hook)
+    else:
+        push_ops(conn, run, destination, plan, hook)
+        judge_rejections(run)
+        run.held_after = ledger.held(conn, spec.name)
 
-    total_batches = 0
-    work: list[tuple[str, list[list[Op]]]] = []
-    if plan.upserts:
-        work.append(("upsert", batches(plan.upserts, destination.batch_size("upsert", len(plan.upserts)))))
-    if plan.removes:
-        work.append(("remove", batches(plan.removes, destination.batch_size("remove", len(plan.removes)))))
-    total_batches = sum(len(b) for _, b in work)
-    done, pushed, t0 = 0, 0, time.monotonic()
-    for action, action_batches in work:
-        send = destination.upsert if action == "upsert" else destination.remove
-        for batch in action_batches:
+
+def publish(conn, run: SyncRun, destination: Snapshot, plan: Plan, *, record_state: bool,
+            hook: Hook = _no_hook) -> None:
+    """Hand a snapshot destination every planned record; the state becomes what it now holds."""
+    run.records_pushed = destination.publish(plan.records, run.feed_date, run.run_id or run.mode)
+    hook("sent", 1, 1)
+    for kind, ops in plan.ops.items():
+        run.counts[ledger.counter("succeeded", kind)] = len(ops)
+    if record_state:  # a backfill's publication leaves the state of the newer one
+        held = {mapped_key(run.consumer, r): (row_hash(run.consumer, r), None, list_items(run.consumer, r))
+                for r in plan.records}
+        ledger.replace_state(conn, consumer=run.consumer.name, feed_date=run.feed_date,
+                             sync_run_id=run.sync_run_id, held_records=held)
+        run.held_after = plan.rows
+    hook("recorded", 1, 1)
+    hook("pushed", 1, 1)
+
+
+def push_ops(conn, run: SyncRun, destination: Incremental, plan: Plan, hook: Hook = _no_hook) -> None:
+    """Push the plan's upserts, then its removes, recording each batch's outcomes as it comes back."""
+    work = [(action, batch, send) for action, ops, send in (("upsert", plan.upserts, destination.upsert),
+                                                            ("remove", plan.removes, destination.remove)) if ops
+            for batch in batches(ops, destination.batch_size(action, len(ops)))]
+    started = time.monotonic()
+    for done, (action, batch, send) in enumerate(work, start=1):
+        if action == "remove" and run.consumer.on_remove == "ignore":
+            outcomes = [Outcome(op, True) for op in batch]  # the record stays; we stop tracking it
+        else:
             outcomes = push_splitting(send, batch)
-            state.apply(conn, consumer=consumer.name, destination=consumer.destination, feed_date=feed_date,
-                        sync_run_id=rec.sync_run_id, run_id=run_id, outcomes=outcomes)
-            for outcome in outcomes:
-                rec.counts[_counter("succeeded" if outcome.ok else "failed", outcome.op.kind)] += 1
-            pushed += len(batch)
-            rec.counts["records_pushed"] = pushed
-            rec.counts["api_calls"] = destination.api_calls
-            done += 1
-            elapsed = max(time.monotonic() - t0, 1e-6)
-            log.info("%s: batch %d/%d (%s, %d records) done; %d records in %.1fs (%.0f records/s), %d API calls",
-                     consumer.name, done, total_batches, action, len(batch), pushed, elapsed, pushed / elapsed,
-                     destination.api_calls)
-            if on_batch is not None:
-                on_batch(done, total_batches)
+            run.records_pushed += len(batch)
+        hook("sent", done, len(work))
+        ledger.record_outcomes(conn, consumer=run.consumer.name, destination=run.consumer.destination,
+                               feed_date=run.feed_date, sync_run_id=run.sync_run_id, run_id=run.run_id,
+                               outcomes=outcomes)
+        run.count(outcomes)
+        elapsed = max(time.monotonic() - started, 1e-6)
+        log.info("%s: batch %d/%d (%s, %d records) done; %d records in %.1fs (%.0f records/s), %d API calls",
+                 run.consumer.name, done, len(work), action, len(batch), run.records_pushed, elapsed,
+                 run.records_pushed / elapsed, destination.api_calls)
+        hook("recorded", done, len(work))
+    hook("pushed", len(work), len(work))
 
-    rejected = sum(rec.counts[_counter("failed", k)] for k in (ADD, CHANGE, REMOVE))
-    planned = len(plan.upserts) + len(plan.removes)
-    allowance = rejected_allowance(consumer, planned)
-    rec.rejected_rows = rejected
-    if rejected > allowance:
-        rec.outcome = "failed"
-        rec.detail = (f"{rejected} of {planned} rows rejected by {destination.name}, more than the {allowance} "
-                      f"{consumer.name} allows (consumers.yml max_rejected_rows/max_rejected_ratio); "
+
+def rejected_allowance(spec: Consumer, planned: int) -> int:
+    """Rows that may be rejected before the run fails: the larger of the absolute and relative bounds."""
+    relative = int(spec.max_rejected_ratio * planned) if spec.max_rejected_ratio is not None else 0
+    return max(spec.max_rejected_rows, relative)
+
+
+def judge_rejections(run: SyncRun) -> None:
+    planned = sum(run.planned.values())
+    allowance = rejected_allowance(run.consumer, planned)
+    if run.rejected > allowance:
+        run.outcome = "failed"
+        run.detail = (f"{run.rejected} of {planned} rows rejected by {run.consumer.destination}, more than the "
+                      f"{allowance} {run.consumer.name} allows (consumers.yml max_rejected_rows/max_rejected_ratio);"
+                      " see ops.sync_errors")
+        raise TooManyRejected(run.detail)
+    if run.rejected:
+        run.outcome = "warning"
+        run.detail = (f"{run.rejected} of {planned} rows rejected (within the allowance of {allowance}); "
                       "see ops.sync_errors")
-        raise TooManyRejected(rec.detail)
-    if rejected:
-        rec.outcome = "warning"
-        rec.detail = f"{rejected} of {planned} rows rejected (within the allowance of {allowance}); see ops.sync_errors"
 
 
 def push_splitting(send: Callable[[list[Op]], list[Outcome]], batch: list[Op]) -> list[Outcome]:
@@ -194,18 +262,3 @@ def push_splitting(send: Callable[[list[Op]], list[Outcome]], batch: list[Op]) -
         raise RuntimeError(f"destination returned {len(outcomes)} outcomes for {len(batch)} records")
     return outcomes
 
-
-def _publish(conn, consumer, destination, feed_date, plan, current, backfill, rec) -> None:
-    rows = export_rows(conn, consumer, feed_date)
-    pushed = destination.publish(conn, rows, plan)
-    rec.counts["records_pushed"] = pushed
-    for kind, ops in ((ADD, plan.adds), (CHANGE, plan.changes), (REMOVE, plan.removes)):
-        rec.counts[_counter("succeeded", kind)] = len(ops)
-    if backfill:
-        log.info("%s: backfill of %s published; sync_state keeps the newer publication", consumer.name, feed_date)
-        return
-    hashes = {op.key: op.row_hash for op in plan.upserts}
-    removed = {op.key for op in plan.removes}
-    hashes.update({key: row.row_hash for key, row in current.items() if key not in removed and key not in hashes})
-    state.replace_snapshot(conn, consumer=consumer.name, feed_date=feed_date, sync_run_id=rec.sync_run_id,
-                           hashes=hashes)

@@ -1,24 +1,27 @@
-"""The volume guard: a push that would make a destination jump or drop beyond its consumer's bound is blocked.
+"""The volume guard: a push that would make a destination jump, drop or churn beyond its bound is blocked.
 
 The article's costly failure is a misfiring model whose output flows through working pipes (millions in
-promo codes). So before any push, the rows a destination will hold after it (today's export) are compared
-with what it holds after the last successful sync (``ops.sync_state``); beyond ``volume_guard`` in
-consumers.yml the push is blocked and pages. A first sync has no baseline and is allowed, and says so.
+promo codes). So before any push, the plan is weighed against the baseline: what the destination held after
+the last successful sync (recorded in ``ops.sync_runs.held_after``). Two measures, both bounded per consumer
+in consumers.yml ``volume_guard``:
+
+    net size  rows after the push / baseline, within [max_shrink_ratio, max_growth_ratio]
+    churn     (adds + changes + removes) / baseline, at most max_churn_ratio: a day that replaces half of
+              every store's list at a constant total keeps the net size and is still a jump. Where a record
+              is a store's whole list (consumers.yml churn_items), a change counts the share of the list it
+              replaces, so reordering or one new item is not half a store's list.
+
+A first sync has no baseline and is allowed, and says so; restamps (stamp fields only) are not churn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from top_items.activation.base import SyncError
 from top_items.activation.plan import Plan
 from top_items.registry import Consumer
 
 OVERRIDE_PARAM = "override_volume_guard"
-
-
-class VolumeGuardBlocked(SyncError):
-    """The planned push is beyond the consumer's volume bound; the destination keeps its current data."""
 
 
 @dataclass(frozen=True)
@@ -28,24 +31,20 @@ class VolumeVerdict:
     after: int  # rows the destination would hold after this push
     message: str
 
-    @property
-    def ratio(self) -> float | None:
-        return self.after / self.baseline if self.baseline else None
 
-
-def check_volume(consumer: Consumer, plan: Plan, baseline: int, *, overridden: bool = False) -> VolumeVerdict:
+def check_volume(consumer: Consumer, plan: Plan, baseline: int | None, *, overridden: bool = False) -> VolumeVerdict:
     bound = consumer.volume_bound
     after = plan.rows
     if not bound:
-        return VolumeVerdict(True, baseline or None, after, "no volume guard declared")
-    if baseline == 0:
+        return VolumeVerdict(True, baseline, after, "no volume guard declared")
+    if not baseline:
         return VolumeVerdict(True, None, after, f"first sync: no baseline yet, {after} rows allowed")
-    ratio = after / baseline
-    low, high = bound["max_shrink_ratio"], bound["max_growth_ratio"]
+    ratio, churn = after / baseline, plan.churn / baseline
+    low, high, most = bound["max_shrink_ratio"], bound["max_growth_ratio"], bound["max_churn_ratio"]
     described = (f"{consumer.name}: export has {after} rows, {ratio:.2f}x the {baseline} held after the last "
-                 f"successful sync (planned +{len(plan.adds)} ~{len(plan.changes)} -{len(plan.removes)}; "
-                 f"bound {low}x..{high}x)")
-    if low <= ratio <= high:
+                 f"successful sync (bound {low}x..{high}x); churn {plan.churn:g} records, {churn:.2f}x of it "
+                 f"(bound {most}x; planned +{len(plan.adds)} ~{len(plan.changes)} -{len(plan.removes)})")
+    if low <= ratio <= high and churn <= most:
         return VolumeVerdict(True, baseline, after, described)
     if overridden:
         return VolumeVerdict(True, baseline, after, f"{described}: beyond the bound, pushed anyway because "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.support.mock_control import MockControl
 from top_items.activation.plan import map_row
 from top_items.registry import consumer
 
+REPO = Path(__file__).resolve().parents[3]
 EXPORT_DDL = {
     "salesforce": """create table exports.exp_top_items_salesforce (feed_date date, top_item_key text, store_id text,
                      sku_id text, sku_name text, market_rank integer)""",
@@ -79,7 +81,7 @@ def load(conn, name: str, feed_date: str, rows: list[dict]) -> None:
 
 
 def expected(conn, name: str, feed_date: str) -> dict[str, dict]:
-    """What the destination must hold: the export, mapped, without stamp fields."""
+    """What the destination must hold: the export, mapped."""
     spec = consumer(name)
     out = {}
     with conn.cursor() as cur:
@@ -87,13 +89,13 @@ def expected(conn, name: str, feed_date: str) -> dict[str, dict]:
         columns = [c.name for c in cur.description]
         for row in cur.fetchall():
             record = map_row(spec, dict(zip(columns, row, strict=False)))
-            out[record[spec.external_id]] = {k: v for k, v in record.items() if k not in spec.stamp_fields}
+            out[record[spec.external_id]] = record
     return out
 
 
 def sf_records() -> list[dict]:
     """Every Top_Item__c, read back through simple-salesforce (SOQL query_all)."""
-    from top_items.activation.salesforce import SalesforceDestination
+    from top_items.activation.destinations.salesforce import SalesforceDestination
 
     dest = SalesforceDestination(consumer("salesforce"))
     dest.connect()
@@ -104,7 +106,7 @@ def sf_records() -> list[dict]:
 
 def crm_records() -> list[dict]:
     """Every company, read back through hubspot-api-client (get_page)."""
-    from top_items.activation.crm import CrmDestination
+    from top_items.activation.destinations.crm import CrmDestination
 
     dest = CrmDestination(consumer("crm"))
     dest.connect()
@@ -118,10 +120,18 @@ def crm_records() -> list[dict]:
         after = page.paging.next.after
 
 
-def assert_destination_equals_export(conn, name: str, feed_date: str) -> None:
-    """Nothing lost, nothing duplicated, every synced field equal (stamp fields are informational)."""
+def holding(name: str) -> list[dict]:
+    """The records that hold recommendations: with on_remove clear_fields, a cleared company holds none."""
     spec = consumer(name)
     records = sf_records() if name == "salesforce" else crm_records()
+    cleared = [r for r in records if spec.clear_fields and not any(r.get(f) for f in spec.clear_fields)]
+    return [r for r in records if r not in cleared]
+
+
+def assert_destination_equals_export(conn, name: str, feed_date: str) -> None:
+    """Nothing lost, nothing duplicated, no orphan, every field equal, stamps included: they hold the feed date."""
+    spec = consumer(name)
+    records = holding(name)
     keys = [r[spec.external_id] for r in records]
     assert len(keys) == len(set(keys)), f"duplicated keys in {name}: {sorted(k for k in keys if keys.count(k) > 1)}"
     want = expected(conn, name, feed_date)
@@ -139,11 +149,10 @@ def tuned(name: str, **changes):
 
 
 def destination_for(name: str, **changes):
-    from top_items.activation.crm import CrmDestination
-    from top_items.activation.salesforce import SalesforceDestination
+    """The destination the registry builds for the consumer with those settings changed."""
+    from top_items.activation import destinations
 
-    spec = tuned(name, **changes)
-    return (SalesforceDestination if spec.destination == "salesforce" else CrmDestination)(spec)
+    return destinations.build(tuned(name, **changes))
 
 
 def sync_runs(conn, name: str) -> list[dict]:

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from top_items.activation.base import AuthError
-from top_items.activation.sync import sync_consumer
+from top_items.activation.engine import sync_consumer
+from top_items.activation.errors import AuthError
 
 from .conftest import (
     D1,
@@ -35,7 +35,8 @@ def push_through_fault(conn, control, consumer: str, fault: dict) -> None:
         time.sleep(fault["seconds"])  # let the timed-out request finish (and be logged) inside this test
     calls = len(control.requests()) - seen
     assert result.outcome == "success", result.detail
-    assert result.succeeded == {"add": 1, "change": 2, "remove": 1}
+    # every other record only moves its stamp to D2
+    assert result.succeeded == {"add": 1, "change": 2, "restamp": result.plan.rows - 3, "remove": 1}
     assert [f for f in control.faults() if f["remaining"]] == []  # the fault did fire
     assert_destination_equals_export(conn, consumer, D2)
     assert result.api_calls == calls, [(r["method"], r["path"][-40:], r["status"]) for r in control.requests()[seen:]]
@@ -102,10 +103,10 @@ def test_salesforce_rejected_records_are_recorded_and_retried(exports, sf_ctl):
                           "order by 1").fetchall()
     assert failed == [("S001:K002", 1), ("S003:K003", 1)]
 
-    load(conn, "salesforce", D2, sf_day(D2))  # unchanged day: only the failed rows go again
+    load(conn, "salesforce", D2, sf_day(D2))  # unchanged day: the failed rows go again, the rest are restamped
     second = sync_consumer(conn, "salesforce", D2, run_id="r2")
-    assert second.outcome == "success" and second.planned == {"add": 2, "change": 0, "remove": 0}
-    assert second.records_pushed == 2
+    assert second.outcome == "success" and second.planned == {"add": 2, "change": 0, "restamp": 28, "remove": 0}
+    assert second.records_pushed == 30
     assert_destination_equals_export(conn, "salesforce", D2)
     assert conn.execute("select count(*) from ops.sync_state where status = 'failed'").fetchone()[0] == 0
 
@@ -139,7 +140,7 @@ def test_crm_rejected_record_does_not_block_the_rest(exports, crm_ctl):
         ("S002", "VALIDATION_ERROR", "email is not valid")]
     load(conn, "crm", D2, crm_day(D2))
     second = sync_consumer(conn, "crm", D2, run_id="r2")
-    assert second.outcome == "success" and second.records_pushed == 1
+    assert second.outcome == "success" and (second.planned["add"], second.planned["restamp"]) == (1, 11)
     assert_destination_equals_export(conn, "crm", D2)
 
 
@@ -147,9 +148,8 @@ def test_crm_session_expiry_fails_clearly_then_converges_with_a_new_token(export
     conn = exports
     load(conn, "crm", D1, crm_day(D1))
     crm_ctl.fault(kind="expire_session", count=1, match={"path": "batch/upsert"})
-    with pytest.raises(AuthError, match="hubspot_crm") as exc:
+    with pytest.raises(AuthError, match="hubspot_crm"):
         sync_consumer(conn, "crm", D1, run_id="r1", destination=destination_for("crm", batch_size=5))
-    assert exc.value.result.outcome == "failed"
     row = conn.execute("select outcome, detail from ops.sync_runs order by sync_run_id desc limit 1").fetchone()
     assert row[0] == "failed" and "hubspot_crm" in row[1]
     # a private-app token cannot be refreshed: the operator rotates it in the connection, and the re-run converges
@@ -162,19 +162,19 @@ def test_crm_session_expiry_fails_clearly_then_converges_with_a_new_token(export
 
 
 def test_an_outage_stops_the_run_keeps_what_was_pushed_and_the_rerun_converges(exports, sf_ctl):
-    from top_items.activation.base import DestinationUnavailable
+    from top_items.activation.errors import DestinationUnavailable
 
     conn = exports
     load(conn, "salesforce", D1, sf_day(D1))
     tuned = {"batch_size": 10, "retry_attempts": 3, "retry_base_seconds": 0.05}
     sf_ctl.fault(kind="http_status", status=503, count=1, match=COMPOSITE)  # batch 1: one retry, then fine
 
-    def outage_after_first_batch(done, total):
-        if done == 1:
+    def outage_after_first_batch(step, done, total):
+        if (step, done) == ("recorded", 1):
             sf_ctl.fault(kind="http_status", status=503, match=COMPOSITE)  # unlimited: down for good
 
     with pytest.raises(DestinationUnavailable, match="gave up after 3 attempts"):
-        sync_consumer(conn, "salesforce", D1, run_id="r1", on_batch=outage_after_first_batch,
+        sync_consumer(conn, "salesforce", D1, run_id="r1", hook=outage_after_first_batch,
                       destination=destination_for("salesforce", **tuned))
     assert conn.execute("select count(*) from ops.sync_state").fetchone()[0] == 10
     run = conn.execute("select outcome, succeeded_adds from ops.sync_runs order by sync_run_id desc").fetchone()

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from top_items.activation.base import AuthError, TooManyRejected
-from top_items.activation.sync import sync_consumer
+from top_items.activation.engine import sync_consumer
+from top_items.activation.errors import AuthError, TooManyRejected
 
 from .conftest import (
     D1,
@@ -16,7 +16,6 @@ from .conftest import (
     D3,
     assert_destination_equals_export,
     crm_day,
-    destination_for,
     load,
     sf_day,
     sf_records,
@@ -26,44 +25,13 @@ from .conftest import (
 pytestmark = pytest.mark.timeout(180)
 
 
-class Killed(Exception):
-    pass
-
-
-@pytest.mark.parametrize("name", ["salesforce", "crm"])
-def test_a_sync_killed_after_n_batches_converges_on_rerun(exports, sf_ctl, crm_ctl, name):
-    conn = exports
-    rows = sf_day(D1) if name == "salesforce" else crm_day(D1, stores=30)
-    load(conn, name, D1, rows)
-
-    def kill_after_two(done, total):
-        if done == 2:
-            raise Killed(f"killed after batch {done}/{total}")
-
-    with pytest.raises(Killed):
-        sync_consumer(conn, name, D1, run_id="r1", on_batch=kill_after_two,
-                      destination=destination_for(name, batch_size=7))
-    synced = conn.execute("select count(*) from ops.sync_state where consumer = %s and status = 'synced'",
-                          (name,)).fetchone()[0]
-    assert synced == 14  # two batches committed, nothing after
-    assert sync_runs(conn, name)[-1]["outcome"] == "failed"
-
-    control = sf_ctl if name == "salesforce" else crm_ctl
-    seen = len(control.requests())
-    rerun = sync_consumer(conn, name, D1, run_id="r2", destination=destination_for(name, batch_size=7))
-    assert rerun.outcome == "success" and rerun.planned["add"] == 30 - 14 and rerun.records_pushed == 16
-    assert sum(r["records"] or 0 for r in control.writes()[-3:]) == 16 and len(control.requests()) > seen
-    assert_destination_equals_export(conn, name, D1)
-
-
 def test_too_many_rejections_fail_the_run_but_keep_the_rest(exports, sf_ctl):
     conn = exports
     load(conn, "salesforce", D1, sf_day(D1))
     bad = [f"S001:K00{i}" for i in range(1, 7)] + [f"S002:K00{i}" for i in range(1, 6)]  # 11 > allowance of 10
     sf_ctl.fault(kind="reject_records", keys=bad, count=1)
-    with pytest.raises(TooManyRejected, match="11 of 30 rows rejected") as exc:
+    with pytest.raises(TooManyRejected, match="11 of 30 rows rejected"):
         sync_consumer(conn, "salesforce", D1, run_id="r1")
-    assert exc.value.result.failed["add"] == 11 and exc.value.result.succeeded["add"] == 19
     run = sync_runs(conn, "salesforce")[-1]
     assert (run["outcome"], run["failed_adds"], run["succeeded_adds"], run["rejected_rows"]) == ("failed", 11, 19, 11)
     assert conn.execute("select count(*) from ops.sync_errors").fetchone()[0] == 11
@@ -108,12 +76,13 @@ def test_backfill_of_an_older_day_never_rolls_the_destination_back(exports, sf_c
     assert sync_consumer(conn, "salesforce", D2, run_id="rerun").outcome == "success"  # same day: allowed
 
 
-def test_dry_run_prints_the_plan_and_pushes_nothing(exports, sf_ctl, capsys):
+def test_dry_run_plans_and_pushes_nothing(exports, sf_ctl):
     conn = exports
     load(conn, "salesforce", D1, sf_day(D1))
     result = sync_consumer(conn, "salesforce", D1, run_id="r1", dry_run=True)
-    assert result.outcome == "dry_run" and result.planned == {"add": 30, "change": 0, "remove": 0}
-    assert "[dry run] salesforce" in capsys.readouterr().out
+    assert (result.mode, result.outcome) == ("dry_run", "success")
+    assert result.planned == {"add": 30, "change": 0, "restamp": 0, "remove": 0}
+    assert result.detail.startswith("dry run: nothing pushed; volume guard: first sync")
     assert sf_ctl.requests() == []
     run = sync_runs(conn, "salesforce")[-1]
     assert (run["mode"], run["planned_adds"], run["records_pushed"]) == ("dry_run", 30, 0)
@@ -125,17 +94,19 @@ def test_retailer_app_is_a_snapshot_destination_of_the_same_engine(exports, s3):
 
     def day(d, extra=()):
         return [{"feed_date": d, "store_id": s, "items": json.dumps(
-            [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])} for s in ("S1", "S2", "S3")]
+            [{"sku_id": "K1", "name": "Gin" + ("!" if s in extra else ""), "rank": 1}])}
+            for s in ("S1", "S2", "S3", "S4", "S5", "S6")]
 
     load(conn, "retailer_app", D1, day(D1))
     first = sync_consumer(conn, "retailer_app", D1, run_id="r1")
-    assert first.outcome == "success" and first.planned["add"] == 3 and first.records_pushed == 3
+    assert first.outcome == "success" and first.planned["add"] == 6 and first.records_pushed == 6
     load(conn, "retailer_app", D2, day(D2))
     second = sync_consumer(conn, "retailer_app", D2, run_id="r2")
-    assert second.planned == {"add": 0, "change": 0, "remove": 0} and second.records_pushed == 3  # full snapshot
-    load(conn, "retailer_app", D3, day(D3, extra={"S2"})[:2])
+    assert second.planned == {"add": 0, "change": 0, "restamp": 6, "remove": 0}
+    assert second.records_pushed == 6  # a full snapshot
+    load(conn, "retailer_app", D3, day(D3, extra={"S2"})[:5])
     third = sync_consumer(conn, "retailer_app", D3, run_id="r3")
-    assert third.planned == {"add": 0, "change": 1, "remove": 1} and third.records_pushed == 2
+    assert third.planned == {"add": 0, "change": 1, "restamp": 4, "remove": 1} and third.records_pushed == 5
     latest = json.loads(s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
     assert latest["feed_date"] == D3 and third.location.endswith(latest["manifest"].rsplit("/", 1)[0] + "/")
     backfill = sync_consumer(conn, "retailer_app", D1, run_id="old")  # published, latest.json stays

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from top_items.activation import retry
-from top_items.activation.base import BatchRejected, Outcome
+from top_items.activation.destinations import retry
 from top_items.activation.engine import push_splitting
-from top_items.activation.plan import Op
+from top_items.activation.errors import BatchRejected, DestinationUnavailable, RetryLater
+from top_items.activation.plan import Op, Outcome
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
@@ -49,12 +49,12 @@ def test_call_retries_with_the_servers_delay_then_gives_up():
         return "ok"
 
     def classify(exc):
-        return retry.Retryable("boom", 1.5) if isinstance(exc, ConnectionError) else None
+        return RetryLater("boom", 1.5) if isinstance(exc, ConnectionError) else None
 
     policy = retry.Policy(attempts=5, base_seconds=0.1, max_seconds=30)
     assert retry.call(flaky, classify, policy, what="t", sleep=slept.append) == "ok"
     assert slept == [1.5, 1.5]
-    with pytest.raises(retry.RetriesExhausted, match="3 attempts"):
+    with pytest.raises(DestinationUnavailable, match="3 attempts"):
         retry.call(lambda: (_ for _ in ()).throw(ConnectionError("x")), classify,
                    retry.Policy(attempts=3, base_seconds=0.1, max_seconds=1), what="t", sleep=slept.append)
     assert slept[-2:] == [1.0, 1.0]  # the server's delay, capped at max_seconds

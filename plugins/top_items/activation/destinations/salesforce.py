@@ -23,16 +23,10 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
-from top_items.activation import retry
-from top_items.activation.base import (
-    AuthError,
-    BatchRejected,
-    Destination,
-    DestinationUnavailable,
-    Outcome,
-)
-from top_items.activation.connection import get_connection
-from top_items.activation.plan import Op
+from top_items.activation.destinations import retry
+from top_items.activation.destinations.base import Incremental, get_connection, register
+from top_items.activation.errors import AuthError, BatchRejected, RetryLater
+from top_items.activation.plan import REMOVE, Op, Outcome
 from top_items.registry import Consumer
 
 log = logging.getLogger(__name__)
@@ -71,11 +65,13 @@ def _error_code(exc: SalesforceError) -> str | None:
     return None
 
 
-class SalesforceDestination(Destination):
-    name = "salesforce"
+@register
+class SalesforceDestination(Incremental):
+    kind = "salesforce"
+    removals = ("delete", "ignore")  # a Top_Item__c is a recommendation: when it is gone, the record goes
 
     def __init__(self, consumer: Consumer):
-        self.consumer = consumer
+        super().__init__(consumer)
         self.conn_id = consumer.connection
         self.object, self.external_id = consumer.object, consumer.external_id
         self.policy = retry.Policy(consumer.retry_attempts, consumer.retry_base_seconds, consumer.retry_max_seconds)
@@ -106,7 +102,7 @@ class SalesforceDestination(Destination):
         def post():
             response = self.session.post(self._token_url, data=form)
             if response.status_code in retry.RETRY_STATUSES:
-                raise retry.Retryable(f"token endpoint answered HTTP {response.status_code}",
+                raise RetryLater(f"token endpoint answered HTTP {response.status_code}",
                                       retry.server_delay(response.headers))
             return response
 
@@ -127,28 +123,25 @@ class SalesforceDestination(Destination):
         log.info("logged in to Salesforce %s with connection %r", self.instance_url, self.conn_id)
 
     # -- calls --------------------------------------------------------------------------------------
-    def _classify(self, exc: BaseException) -> retry.Retryable | None:
-        if isinstance(exc, retry.Retryable):
+    def _classify(self, exc: BaseException) -> RetryLater | None:
+        if isinstance(exc, RetryLater):
             return exc
         if isinstance(exc, requests.Timeout):
-            return retry.Retryable(f"timed out ({type(exc).__name__})")
+            return RetryLater(f"timed out ({type(exc).__name__})")
         if isinstance(exc, requests.ConnectionError):
-            return retry.Retryable(f"connection failed ({type(exc).__name__})")
+            return RetryLater(f"connection failed ({type(exc).__name__})")
         headers = self.session.last_response.headers if self.session.last_response is not None else None
         if isinstance(exc, SalesforceError) and not isinstance(exc, SalesforceExpiredSession):
             code = _error_code(exc)
             if exc.status in retry.RETRY_STATUSES or (exc.status == 403 and code == "REQUEST_LIMIT_EXCEEDED"):
-                return retry.Retryable(f"HTTP {exc.status} {code or ''}".strip(), retry.server_delay(headers))
+                return RetryLater(f"HTTP {exc.status} {code or ''}".strip(), retry.server_delay(headers))
             return None
         if isinstance(exc, SalesforceOperationError):  # a Bulk 2.0 job that failed as a whole
-            return retry.Retryable(f"bulk job failed: {str(exc)[:200]}")
+            return RetryLater(f"bulk job failed: {str(exc)[:200]}")
         return None
 
     def _retrying(self, fn, what: str):
-        try:
-            return retry.call(fn, self._classify, self.policy, what=f"salesforce {what}")
-        except retry.RetriesExhausted as exc:
-            raise DestinationUnavailable(f"{exc} (connection {self.conn_id!r})") from exc
+        return retry.call(fn, self._classify, self.policy, what=f"salesforce {what} (connection {self.conn_id!r})")
 
     def _call(self, fn, what: str):
         """``fn`` uses ``self.sf``; a session that expired mid-sync is renewed once, then the call retried."""
@@ -270,12 +263,15 @@ class SalesforceDestination(Destination):
             outcomes.append(outcome)
         return outcomes
 
-    # -- read back (tests, reconciliation) ----------------------------------------------------------
-    def read_all(self) -> dict[str, dict]:
+    def read_back(self) -> dict[str, dict]:
         fields = ", ".join(["Id", *[f for f in self.consumer.field_map.values() if f]])
-        query = f"SELECT {fields} FROM {self.object}"
-        result = self._call(lambda: self.sf.query_all(query), "read back")
-        return {r[self.external_id]: {k: v for k, v in r.items() if k != "attributes"} for r in result["records"]}
+        result = self._call(lambda: self.sf.query_all(f"SELECT {fields} FROM {self.object}"), "read back")
+        return {r[self.external_id]: {"id": r["Id"], **{k: v for k, v in r.items() if k not in ("attributes", "Id")}}
+                for r in result["records"]}
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
 
 
 def _csv_value(value):
@@ -286,7 +282,7 @@ def _csv_value(value):
 
 def _bulk_outcome(op: Op, key: str, ok: dict, failed: dict) -> Outcome:
     if key in ok:
-        return Outcome(op, True, destination_id=ok[key] if op.kind != "remove" else None)
+        return Outcome(op, True, destination_id=ok[key] if op.kind != REMOVE else None)
     if key in failed:
         code, _, message = failed[key].partition(":")
         return Outcome(op, False, error_code=code, message=message.rsplit(":", 1)[0])

@@ -23,16 +23,10 @@ from hubspot.crm.companies import (
 )
 from hubspot.crm.companies.exceptions import ApiException
 
-from top_items.activation import retry
-from top_items.activation.base import (
-    AuthError,
-    BatchRejected,
-    Destination,
-    DestinationUnavailable,
-    Outcome,
-)
-from top_items.activation.connection import get_connection
-from top_items.activation.plan import Op
+from top_items.activation.destinations import retry
+from top_items.activation.destinations.base import Incremental, get_connection, register
+from top_items.activation.errors import AuthError, BatchRejected, DestinationUnavailable, RetryLater
+from top_items.activation.plan import Op, Outcome
 from top_items.registry import Consumer
 
 log = logging.getLogger(__name__)
@@ -48,11 +42,15 @@ def _body(exc: ApiException) -> dict:
         return {}
 
 
-class CrmDestination(Destination):
-    name = "hubspot"
+@register
+class CrmDestination(Incremental):
+    kind = "hubspot"
+    # clear_fields: a company is the account's main record; "no recommendations today" empties its
+    # top-items properties (consumers.yml clear_fields) and leaves the company alone.
+    removals = ("archive", "clear_fields", "ignore")
 
     def __init__(self, consumer: Consumer):
-        self.consumer = consumer
+        super().__init__(consumer)
         self.conn_id = consumer.connection
         self.id_property = consumer.external_id
         self.policy = retry.Policy(consumer.retry_attempts, consumer.retry_base_seconds, consumer.retry_max_seconds)
@@ -85,14 +83,13 @@ class CrmDestination(Destination):
 
         def classify(exc):
             if isinstance(exc, ApiException) and exc.status == 429:
-                return retry.Retryable("rate limited (HTTP 429)", retry.server_delay(exc.headers))
+                return RetryLater("rate limited (HTTP 429)", retry.server_delay(exc.headers))
             return None
 
         try:
             return retry.call(once, classify, retry.Policy(OUTER_ATTEMPTS, self.policy.max_seconds / 4,
-                                                           self.policy.max_seconds), what=f"crm {what}")
-        except retry.RetriesExhausted as exc:
-            raise DestinationUnavailable(f"{exc} (connection {self.conn_id!r})") from exc
+                                                           self.policy.max_seconds),
+                              what=f"crm {what} (connection {self.conn_id!r})")
         except ApiException as exc:
             body = _body(exc)
             reason = f"HTTP {exc.status} {body.get('category', '')}: {body.get('message', exc.reason)}"
@@ -113,13 +110,7 @@ class CrmDestination(Destination):
         return min(self.consumer.batch_size, MAX_BATCH)
 
     def upsert(self, ops: list[Op]) -> list[Outcome]:
-        body = BatchInputSimplePublicObjectBatchInputUpsert(inputs=[
-            SimplePublicObjectBatchInputUpsert(
-                id_property=self.id_property, id=op.key,
-                properties={k: _property(v) for k, v in op.record.items() if k != self.id_property})
-            for op in ops])
-        response = self._call(lambda t: self.client.crm.companies.batch_api.upsert(body, _request_timeout=t),
-                              f"batch upsert of {len(ops)}")
+        response = self._upsert({op.key: op.record for op in ops}, f"batch upsert of {len(ops)}")
         ids = {r.properties.get(self.id_property): r.id for r in response.results or []}
         errors = {}
         for error in getattr(response, "errors", None) or []:
@@ -136,6 +127,14 @@ class CrmDestination(Destination):
                 outcomes.append(Outcome(op, False, error_code="MISSING_RESULT", message="no result for this input"))
         return outcomes
 
+    def _upsert(self, records: dict[str, dict], what: str):
+        body = BatchInputSimplePublicObjectBatchInputUpsert(inputs=[
+            SimplePublicObjectBatchInputUpsert(
+                id_property=self.id_property, id=key,
+                properties={k: _property(v) for k, v in record.items() if k != self.id_property})
+            for key, record in records.items()])
+        return self._call(lambda t: self.client.crm.companies.batch_api.upsert(body, _request_timeout=t), what)
+
     def _lookup_ids(self, keys: list[str]) -> dict[str, str]:
         body = BatchReadInputSimplePublicObjectId(id_property=self.id_property, properties=[self.id_property],
                                                   properties_with_history=[],
@@ -145,25 +144,37 @@ class CrmDestination(Destination):
         return {r.properties.get(self.id_property): r.id for r in response.results or []}
 
     def remove(self, ops: list[Op]) -> list[Outcome]:
+        """Archive the companies, or empty their top-items properties; a company the CRM lacks is already gone."""
         ids = {op.key: op.destination_id for op in ops if op.destination_id}
         unknown = [op.key for op in ops if not op.destination_id]
         if unknown:
-            ids.update(self._lookup_ids(unknown))  # a key the CRM does not know is already gone
-        if ids:
+            ids.update(self._lookup_ids(unknown))
+        if ids and self.consumer.on_remove == "archive":
             body = BatchInputSimplePublicObjectId(inputs=[SimplePublicObjectId(id=i) for i in ids.values()])
             self._call(lambda t: self.client.crm.companies.batch_api.archive(body, _request_timeout=t),
                        f"batch archive of {len(ids)}")
+        elif ids:  # clear_fields: upsert only companies that exist, so a removal never creates one
+            cleared = dict.fromkeys(self.consumer.clear_fields)
+            response = self._upsert({key: cleared for key in ids}, f"clear the fields of {len(ids)}")
+            failed = {str(key): error for error in getattr(response, "errors", None) or []
+                      for key in (error.context or {}).get("ids", [])}
+            return [Outcome(op, False, error_code=failed[op.key].category, message=failed[op.key].message)
+                    if op.key in failed else Outcome(op, True) for op in ops]
         return [Outcome(op, True) for op in ops]  # archive answers 204 for the batch; missing ids are no error
 
-    def read_all(self) -> dict[str, dict]:
+    def read_back(self) -> dict[str, dict]:
+        """Every company that holds our recommendations: one that carries our stamp (a company we never
+        pushed to, or whose fields were cleared, is not ours to reconcile)."""
         properties = [f for f in self.consumer.field_map.values() if f]
+        ours = self.consumer.stamp_fields or self.consumer.clear_fields
         out, after = {}, None
         while True:
             page = self._call(lambda t, after=after: self.client.crm.companies.basic_api.get_page(
                 limit=100, after=after, properties=properties, _request_timeout=t), "read back")
             for company in page.results:
                 props = {k: company.properties.get(k) for k in properties}
-                out[props[self.id_property]] = {"id": company.id, **props}
+                if not ours or any(props.get(f) for f in ours):
+                    out[props[self.id_property]] = {"id": company.id, **props}
             if not page.paging or not page.paging.next:
                 return out
             after = page.paging.next.after

@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from urllib3.util.retry import Retry
 
+from top_items.activation.errors import DestinationUnavailable, RetryLater
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -93,25 +95,13 @@ def sforce_usage(headers: Mapping[str, str] | None) -> tuple[int, int] | None:
         return None
 
 
-class Retryable(Exception):
-    """Raised by a classifier to say: try again, after ``delay`` seconds if the server said so."""
-
-    def __init__(self, reason: str, delay: float | None = None):
-        super().__init__(reason)
-        self.reason, self.delay = reason, delay
-
-
-class RetriesExhausted(Exception):
-    pass
-
-
-def call(fn: Callable[[], T], classify: Callable[[BaseException], Retryable | None], policy: Policy, *,
+def call(fn: Callable[[], T], classify: Callable[[BaseException], RetryLater | None], policy: Policy, *,
          what: str, sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run ``fn``; when ``classify(exc)`` returns a :class:`Retryable`, wait and try again.
+    """Run ``fn``; when ``classify(exc)`` returns a :class:`RetryLater`, wait and try again.
 
     The wait is the server's (Retry-After / rate-limit headers, capped at ``max_seconds``) or the policy's
     backoff. Anything ``classify`` does not call retryable propagates at once. After ``policy.attempts``
-    tries, :class:`RetriesExhausted` is raised from the last error.
+    tries, :class:`DestinationUnavailable` is raised from the last error.
     """
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -121,7 +111,7 @@ def call(fn: Callable[[], T], classify: Callable[[BaseException], Retryable | No
             if retry is None:
                 raise
             if attempt == policy.attempts:
-                raise RetriesExhausted(f"{what}: gave up after {attempt} attempts; last error: {retry.reason}") \
+                raise DestinationUnavailable(f"{what}: gave up after {attempt} attempts; last error: {retry.reason}") \
                     from exc
             delay = min(policy.max_seconds, retry.delay) if retry.delay is not None else policy.backoff(attempt)
             log.warning("%s: %s; retry %d/%d in %.2fs", what, retry.reason, attempt, policy.attempts - 1, delay)

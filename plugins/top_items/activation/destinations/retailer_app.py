@@ -5,9 +5,9 @@ A run folder per attempt holds JSON Lines parts and ``manifest.json``; ``_SUCCES
 only follows ``latest.json``, so a half-written run is never visible, and a backfill of an older day
 never moves the pointer backwards.
 
-The S3 handoff is a *snapshot* destination of the sync engine (engine.py): it always receives the full export,
-while the engine still plans adds/changes/removes against the last publication and records them in
-ops.sync_runs (the volume guard reads them) and ops.sync_state.
+The S3 handoff is a *snapshot* destination of the sync engine: it receives every record the engine planned
+with, while the engine still plans adds/changes/removes against the last publication (the volume guard reads
+them) and records them in ops.sync_runs and ops.sync_state.
 """
 
 from __future__ import annotations
@@ -24,20 +24,14 @@ from tempfile import SpooledTemporaryFile
 from botocore.exceptions import ClientError
 
 from top_items import settings
-from top_items.activation.base import Destination, SyncError
-from top_items.activation.plan import map_row
-from top_items.registry import consumer
+from top_items.activation.destinations.base import Snapshot, register
+from top_items.activation.plan import mapped_key
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-CONSUMER = "retailer_app"
 LATEST_KEY = f"{settings.RETAILER_APP_PREFIX}/latest.json"
 MOVE_ATTEMPTS = 5
-
-
-class EmptyExportError(SyncError):
-    pass
 
 
 @dataclass
@@ -62,44 +56,64 @@ def run_folder_id(run_label: str, now: datetime | None = None) -> str:
     return f"{stamp}_{re.sub(r'[^A-Za-z0-9._-]+', '-', run_label).strip('-')}"[:200]
 
 
-class RetailerAppDestination(Destination):
-    name = "s3"
-    snapshot = True
+@register
+class RetailerAppDestination(Snapshot):
+    kind = "s3"
+    removals = ("delete",)  # a snapshot holds exactly what it was given
 
-    def __init__(self, s3, feed_date: str, run_label: str, *, bucket: str = settings.RETAILER_APP_BUCKET,
-                 part_rows: int = 50_000):
-        self.s3, self.feed_date, self.run_label = s3, feed_date, run_label
-        self.bucket, self.part_rows = bucket, part_rows
-        self.publication: Publication | None = None
+    def __init__(self, consumer, *, s3=None, bucket: str = settings.RETAILER_APP_BUCKET, part_rows: int = 50_000):
+        super().__init__(consumer)
+        self.s3, self.bucket, self.part_rows = s3, bucket, part_rows
+        self.calls = 0
 
     @property
     def api_calls(self) -> int:
-        return self.publication.api_calls if self.publication else 0
+        return self.calls
 
-    def publish(self, conn, rows, plan) -> int:
-        self.publication = Publication(self.feed_date, "", "")
-        _publish(self.s3, self.feed_date, self.run_label, self.bucket, self.part_rows, rows, self.publication)
-        self.location = f"s3://{self.bucket}/{self.publication.prefix}"
-        return self.publication.row_count
+    def connect(self) -> None:
+        if self.s3 is None:
+            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+            self.s3 = S3Hook(aws_conn_id=self.consumer.connection).get_conn()
+
+    def publish(self, records: list[dict], feed_date: str, run_label: str) -> int:
+        run_id = run_folder_id(run_label)
+        pub = Publication(feed_date, run_id, f"{settings.RETAILER_APP_PREFIX}/feed_date={feed_date}/run={run_id}/")
+        self.location = f"s3://{self.bucket}/{pub.prefix}"
+        try:
+            _publish(self.s3, self.bucket, self.part_rows, records, pub, run_label)
+        finally:
+            self.calls += pub.api_calls
+        return pub.row_count
+
+    def read_back(self) -> dict[str, dict]:
+        """The records of the run ``latest.json`` points at, as the app reads them."""
+        pointer, _ = read_latest(self.s3, self.bucket)
+        self.calls += 1
+        if pointer is None:
+            return {}
+        manifest = json.loads(self.s3.get_object(Bucket=self.bucket, Key=pointer["manifest"])["Body"].read())
+        out = {}
+        for part in manifest["files"]:
+            body = self.s3.get_object(Bucket=self.bucket, Key=part["key"])["Body"].read()
+            self.calls += 1
+            for line in body.decode().splitlines():
+                record = json.loads(line)
+                out[mapped_key(self.consumer, record)] = {"id": part["key"], **record}
+        return out
 
 
-def _publish(s3, feed_date: str, run_label: str, bucket: str, part_rows: int, rows, pub: Publication) -> None:
-    run_id = run_folder_id(run_label)
-    pub.run_id, pub.prefix = run_id, f"{settings.RETAILER_APP_PREFIX}/feed_date={feed_date}/run={run_id}/"
+def _publish(s3, bucket: str, part_rows: int, records: list[dict], pub: Publication, run_label: str) -> None:
     started = time.monotonic()
     part = _Part(len(pub.files))
-    spec = consumer(CONSUMER)
-    for row in rows:
-        part.write(map_row(spec, row))
+    for record in records:
+        part.write(record)
         if part.rows >= part_rows:
             _upload(s3, bucket, pub, part)
             part = _Part(len(pub.files))
     if part.rows:
         _upload(s3, bucket, pub, part)
-    if pub.row_count == 0:
-        raise EmptyExportError(f"{spec.export} has no rows for {feed_date}: nothing published, "
-                               f"{LATEST_KEY} unchanged")
-    manifest = {"feed_date": feed_date, "run_id": run_id, "schema_version": SCHEMA_VERSION,
+    manifest = {"feed_date": pub.feed_date, "run_id": pub.run_id, "schema_version": SCHEMA_VERSION,
                 "row_count": pub.row_count, "files": pub.files, "airflow_run_id": run_label,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
     _put_new(s3, bucket, pub.manifest_key, json.dumps(manifest, indent=2).encode(), pub)
@@ -107,7 +121,7 @@ def _publish(s3, feed_date: str, run_label: str, bucket: str, part_rows: int, ro
     _move_latest(s3, bucket, pub)
     log.info("published %d stores in %d part(s) to s3://%s/%s in %.1fs; latest.json %s", pub.row_count,
              len(pub.files), bucket, pub.prefix, time.monotonic() - started,
-             "moved" if pub.latest_moved else f"stays at {pub.latest_feed_date} (newer than {feed_date})")
+             "moved" if pub.latest_moved else f"stays at {pub.latest_feed_date} (newer than {pub.feed_date})")
 
 
 class _Part:
