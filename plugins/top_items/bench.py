@@ -112,9 +112,9 @@ def _keys(s3, prefix: str) -> list[str]:
 def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
     from top_items.activation.destinations.retailer_app import RetailerAppDestination
     from top_items.activation.engine import sync_consumer
-    from top_items.registry import consumer
     from top_items.ingest.feeds import load_inventory_feeds
     from top_items.ingest.reference import load_reference_snapshots
+    from top_items.registry import consumer
     from top_items.simulate.catalog import WorldSpec
     from top_items.simulate.publish import write_day
     from top_items.transform.build import build
@@ -137,8 +137,9 @@ def bench_day(conn, s3, stores: int, skus: int, days: int) -> dict:
     workspace = Workspace(FEED_DATE, "bench")
     timed("transform", lambda: [build(conn, model, workspace) for model in discover()])
     timed("publish (write-audit-publish)", lambda: publish(conn, workspace))
-    pub = timed("publish_retailer_app", lambda: sync_consumer(
-        conn, "retailer_app", FEED_DATE, run_id="bench", destination=RetailerAppDestination(consumer("retailer_app"), s3=s3)))
+    app = RetailerAppDestination(consumer("retailer_app"), s3=s3)
+    pub = timed("publish_retailer_app",
+                lambda: sync_consumer(conn, "retailer_app", FEED_DATE, run_id="bench", destination=app))
     return {"stores": stores, "skus": skus, "order_history_days": days, "feed_files": written.feed_files,
             "feed_rows": feed.rows_in, "feed_rows_per_second": round(feed.rows_in / max(feed.seconds, 1e-9)),
             "recommendation_rows": conn.execute("select count(*) from marts.store_missing_top_items").fetchone()[0],
