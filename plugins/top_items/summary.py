@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from top_items.activation import ledger
+from top_items.quality.outcomes import FAILING, NO_HISTORY, PASS, WARN
 from top_items.transform.models import discover
 
 SHOW_FILES = 60
 CORE_MODEL = "marts.store_missing_top_items"
 
 
-def _rows(conn, query: str, params: tuple) -> list[dict[str, Any]]:
+def _rows(conn, query: str, params: tuple | dict) -> list[dict[str, Any]]:
     cur = conn.execute(query, params)
     names = [c.name for c in cur.description]
     return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
@@ -46,20 +47,21 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
     summary["gates"] = _rows(conn, """
         with latest as (
             select distinct on (gate) gate, run_id, recorded_at from ops.dq_results
-            where feed_date = %s and (%s::text is null or run_id = %s)
+            where feed_date = %(day)s and (%(run)s::text is null or run_id = %(run)s)
             order by gate, recorded_at desc
         )
-        select r.gate, count(*) filter (where r.outcome = 'pass') as passed,
-               count(*) filter (where r.outcome in ('fail', 'not_evaluated', 'error')) as failed,
-               count(*) filter (where r.outcome = 'warn') as warned,
-               count(*) filter (where r.outcome = 'no_history') as no_history,
-               string_agg(case when r.outcome <> 'pass' then r.outcome || ': ' || r.dataset || ' ' || r.check_name
+        select r.gate, count(*) filter (where r.outcome = %(pass)s) as passed,
+               count(*) filter (where r.outcome = any(%(failing)s)) as failed,
+               count(*) filter (where r.outcome = %(warn)s) as warned,
+               count(*) filter (where r.outcome = %(no_history)s) as no_history,
+               string_agg(case when r.outcome <> %(pass)s then r.outcome || ': ' || r.dataset || ' ' || r.check_name
                           || coalesce(' = ' || r.measured_value, '')
                           || coalesce(' (threshold ' || r.threshold || ')', '')
                           end, '; ' order by r.outcome, r.dataset) as notes
         from ops.dq_results as r inner join latest using (gate, run_id)
-        group by r.gate order by r.gate""", (feed_date, run_id, run_id)) \
-        if _exists(conn, "ops.dq_results") else []
+        group by r.gate order by r.gate""",
+        {"day": feed_date, "run": run_id, "pass": PASS, "warn": WARN, "no_history": NO_HISTORY,
+         "failing": sorted(FAILING)}) if _exists(conn, "ops.dq_results") else []
     summary["stale_files"] = [row["source_file"] for row in summary["loads"] if row["status"] == "stale"]
     # Write-audit-publish: what of this day readers and pushes can see (a failed day leaves the previous one).
     summary["published"] = {model.qualified_name: _exists(conn, model.qualified_name) and conn.execute(

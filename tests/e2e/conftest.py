@@ -13,6 +13,7 @@ from simple_salesforce import Salesforce
 
 from tests.conftest import REPO
 from tests.support.mock_control import MockControl
+from top_items import settings
 from top_items.simulate.catalog import WorldSpec
 from top_items.simulate.publish import write_day
 
@@ -43,7 +44,7 @@ class Destinations:
                                aws_secret_access_key="app", region_name="us-east-1")
 
     def reset(self) -> None:
-        for conn_id in ("salesforce", "hubspot_crm", "pager"):
+        for conn_id in (settings.SALESFORCE_CONN_ID, settings.CRM_CONN_ID, settings.PAGER_CONN_ID):
             MockControl.from_connection(self.world.services[conn_id]).reset()
 
     def retailer_app(self) -> dict[str, bytes]:
@@ -57,7 +58,7 @@ class Destinations:
         return json.loads(self.s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
 
     def salesforce(self) -> list[tuple]:
-        spec = self.world.services["salesforce"]
+        spec = self.world.services[settings.SALESFORCE_CONN_ID]
         session = _session(spec)
         token = session.post(spec["extra"]["token_url"], data={
             "grant_type": "client_credentials", "client_id": spec["login"], "client_secret": spec["password"]},
@@ -67,7 +68,7 @@ class Destinations:
         return sorted(tuple(str(record[field]) for field in SF_FIELDS) for record in records)
 
     def crm(self) -> list[tuple]:
-        spec = self.world.services["hubspot_crm"]
+        spec = self.world.services[settings.CRM_CONN_ID]
         client = HubSpot(access_token=spec["password"], host=spec["host"])
         rows, after = [], None
         while True:
@@ -78,7 +79,7 @@ class Destinations:
             after = page.paging.next.after
 
     def alerts(self) -> list[dict]:
-        spec = self.world.services["pager"]
+        spec = self.world.services[settings.PAGER_CONN_ID]
         response = _session(spec).get(f"{spec['host']}/alerts", timeout=10,
                                        headers={"Authorization": f"Bearer {spec['password']}"})
         return [alert["payload"] for alert in response.json()["alerts"]]
@@ -96,7 +97,7 @@ def destinations(world, s3) -> Destinations:
 
 # The failure stories: a good day, then a bad one. Twelve stores: one store is 8% of a day.
 GOOD_DAY, BAD_DAY = "2026-11-24", "2026-11-25"
-SPEC = WorldSpec(stores=12, skus=120, days=30)
+SPEC = WorldSpec(stores=12, skus=120, days=90)
 
 
 @pytest.fixture

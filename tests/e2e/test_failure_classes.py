@@ -45,7 +45,8 @@ class TestStaleFeeds:
         assert run.state == "success"
         assert destinations.latest()["feed_date"] == BAD_DAY
         assert stale not in {row[1] for row in destinations.salesforce()}
-        assert stale not in {row[0] for row in destinations.crm()}
+        crm = {row[0]: row for row in destinations.crm()}
+        assert not crm[stale][2] and not crm[stale][3]  # the company stays; its top items are cleared (on_remove)
         assert destinations.alerts() == []
         status, error = warehouse.execute(
             "select status, error from ops.load_audit where feed_date = %s and source_file like %s",

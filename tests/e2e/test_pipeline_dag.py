@@ -58,6 +58,13 @@ def test_pipeline_publishes_what_the_retailer_app_reads(world, warehouse, s3, ai
     assert sorted(published) == sorted(expected)
     assert all(r["feed_date"] == FEED_DATE for r in records)
 
+    from top_items.summary import format_summary, gather
+
+    text = format_summary(gather(warehouse, FEED_DATE))
+    assert "Published for this day (write-audit-publish): marts.store_missing_top_items, exports." in text
+    assert "stores without a valid feed (no recommendations today): " in text
+    assert "quarantined by reason: " in text and "warn: raw.inventory_feed stores in the snapshot" in text
+
 
 def test_one_day_by_hand_simulate_then_pipeline(world, warehouse, s3, destinations, airflow_db):
     """What the README's "one day by hand" does: the outside world's DAG, then the control plane's."""

@@ -12,7 +12,7 @@ from top_items.simulate.publish import write_day
 
 pytestmark = pytest.mark.timeout(900)
 
-SPEC = WorldSpec(stores=10, skus=100, days=30)
+SPEC = WorldSpec(stores=10, skus=100, days=90)
 OLDER, NEWER = "2026-11-23", "2026-11-24"
 
 

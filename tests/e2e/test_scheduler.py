@@ -20,7 +20,7 @@ from top_items.simulate.publish import write_day
 pytestmark = pytest.mark.timeout(1500)
 
 DAG = "top_items_pipeline"
-SPEC = WorldSpec(stores=8, skus=80, days=20)
+SPEC = WorldSpec(stores=8, skus=80, days=90)
 DAYS = [(date(2026, 11, 21) + timedelta(days=n)).isoformat() for n in range(5)]
 STALE_DAY = DAYS[-1]
 DOUBLED_DAY = DAYS[2]

@@ -101,3 +101,19 @@ def test_the_pager_message_names_dataset_check_measured_value_and_threshold():
         "- raw.inventory_feed: rows vs previous good day (%) [fail] measured -30, threshold must be >= -20 and <= 20",
         '- raw.skus: contract verification [error] measured none, threshold none (relation "raw.skus" does not exist)',
     ]
+
+
+def test_the_results_table_accepts_exactly_the_outcomes_and_levels_the_gate_writes():
+    import re
+
+    from top_items.quality.outcomes import LEVELS, OUTCOMES
+    from top_items.settings import SQL_DIR
+
+    ddl = (SQL_DIR / "ops" / "quality.sql").read_text()
+
+    def allowed(column: str) -> tuple[str, ...]:
+        values = re.search(rf"{column}\s+text not null check \({column} in \(([^)]*)\)\)", ddl).group(1)
+        return tuple(value.strip().strip("'") for value in values.split(","))
+
+    assert allowed("outcome") == OUTCOMES
+    assert allowed("level") == LEVELS
