@@ -35,11 +35,15 @@ up: venv  ## start the simulated world in the background and write .world.env
 down: venv  ## stop it
 	$(PY) -m top_items world down
 
-ui: up  ## the same world plus `airflow standalone` (admin password: .airflow/simple_auth_manager_passwords.json.generated)
-	source .world.env && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && airflow db migrate >/dev/null && exec airflow standalone
+ui: up  ## the same world plus Airflow's UI, scheduler, DAG processor, triggerer; Ctrl-C stops them (the world stays)
+	exec bash scripts/ui.sh
 
 lint: venv
 	$(VENV)/bin/ruff check dags plugins mocks tests
 
-clean: down
-	rm -rf .world .airflow .world.env
+# Every world a target creates: the persistent one (make up), make demo's, make bench's.
+WORLDS := .world .world-demo .world-bench
+
+clean: venv  ## stop and remove every world and Airflow home the targets create
+	for world in $(WORLDS); do $(PY) -m top_items world down --name $$world; done
+	rm -rf $(WORLDS) $(addsuffix .env,$(WORLDS)) .airflow .airflow-demo

@@ -2,6 +2,11 @@
 
 ``up`` is idempotent: a world that is already running is reused. Its description is written twice:
 ``<world_dir>/state.json`` for ``down``, and an env file (``.world.env``) that a shell can ``source``.
+
+A *persistent* world (``make up``) behaves like a real one across ``make down`` / ``make up``: moto keeps S3 in
+memory, so ``down`` saves every object under ``<world_dir>/s3/`` and ``up`` puts them back; and Airflow's metadata
+lives in the world's Postgres (database ``airflow``), so a backfill next to ``make ui`` never meets SQLite's lock.
+Test, demo and bench worlds are throwaway and skip both.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import json
 import logging
 import os
 import shlex
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from top_items import settings
 from top_items.world import processes, warehouse
@@ -21,6 +28,8 @@ log = logging.getLogger(__name__)
 AWS_DEMO_KEY = "testing"  # moto accepts any credentials; these are demo values, not secrets.
 AWS_REGION = "us-east-1"
 BUCKETS = (settings.LANDING_BUCKET, settings.RETAILER_APP_BUCKET)
+METADATA_DATABASE = "airflow"  # a persistent world's Airflow metadata, beside the warehouse on the same server
+S3_SNAPSHOT = "s3"  # <world_dir>/s3/<bucket>/<key>: a persistent world's objects while moto is down
 
 
 @dataclass
@@ -31,6 +40,12 @@ class World:
     s3_endpoint: str
     pids: dict[str, int] = field(default_factory=dict)
     services: dict[str, dict] = field(default_factory=dict)
+    persistent: bool = False
+
+    def metadata_uri(self) -> str:
+        """SQLAlchemy URI of the Airflow metadata database on the warehouse's server."""
+        parts = urlsplit(self.warehouse_uri)
+        return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{METADATA_DATABASE}"))
 
     def connections(self) -> dict[str, str]:
         """Airflow connections as ``AIRFLOW_CONN_*`` values (the only place services are addressed)."""
@@ -59,6 +74,8 @@ class World:
             "AWS_DEFAULT_REGION": AWS_REGION,
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
         }
+        if self.persistent:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.metadata_uri()
         for conn_id, value in self.connections().items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
         return env
@@ -79,7 +96,8 @@ def is_running(world: World) -> bool:
     return all(processes.pid_alive(pid) for pid in world.pids.values())
 
 
-def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = True) -> World:
+def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = True,
+       persistent: bool = False) -> World:
     world_dir = world_dir.resolve()
     existing = load(world_dir)
     if existing and is_running(existing):
@@ -95,10 +113,14 @@ def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = 
         uri, embedded = warehouse.start_embedded(world_dir / "warehouse", processes.free_port()), True
     s3_port = processes.free_port()
     world = World(world_dir=str(world_dir), warehouse_uri=uri, embedded_warehouse=embedded,
-                  s3_endpoint=f"http://127.0.0.1:{s3_port}")
+                  s3_endpoint=f"http://127.0.0.1:{s3_port}", persistent=persistent)
     try:
         _save(world)  # saved at every step, so `down` can stop a world that failed half way up
         warehouse.wait_until_ready(uri)
+        warehouse.check_utf8(uri)
+        if persistent:
+            parts = urlsplit(uri)
+            warehouse.ensure_database(urlunsplit(parts._replace(path="/postgres")), METADATA_DATABASE)
         moto = processes.spawn(processes.python_module("moto.server", "-H", "127.0.0.1", "-p", str(s3_port)),
                                log=world_dir / "moto.log")
         world.pids["moto"] = moto.pid
@@ -107,6 +129,8 @@ def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = 
         if with_mocks:
             _start_mocks(world)
         _create_buckets(world)
+        if persistent:
+            restore_s3(world)
     except BaseException:
         down(world_dir)
         raise
@@ -131,11 +155,51 @@ def _start_mocks(world: World) -> None:
         _save(world)
 
 
-def _create_buckets(world: World) -> None:
+def _s3(world: World):
     import boto3
 
-    create_buckets(boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
-                                aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION))
+    return boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
+                        aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
+
+
+def _create_buckets(world: World) -> None:
+    create_buckets(_s3(world))
+
+
+def save_s3(world: World) -> int:
+    """Copy every object of every bucket to ``<world_dir>/s3/`` (replacing the last copy whole); return the count."""
+    target = Path(world.world_dir) / S3_SNAPSHOT
+    partial = target.with_name(f"{S3_SNAPSHOT}.saving")
+    shutil.rmtree(partial, ignore_errors=True)
+    s3, saved = _s3(world), 0
+    for bucket in (b["Name"] for b in s3.list_buckets().get("Buckets", [])):
+        (partial / bucket).mkdir(parents=True)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                path = partial / bucket / item["Key"]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                s3.download_file(bucket, item["Key"], str(path))
+                saved += 1
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return saved
+
+
+def restore_s3(world: World) -> int:
+    """Put back what ``save_s3`` copied (bodies are byte-identical, so ETags and ``IfMatch`` still hold)."""
+    source = Path(world.world_dir) / S3_SNAPSHOT
+    if not source.is_dir():
+        return 0
+    s3, restored = _s3(world), 0
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for bucket_dir in sorted(p for p in source.iterdir() if p.is_dir()):
+        if bucket_dir.name not in existing:
+            s3.create_bucket(Bucket=bucket_dir.name)
+        for path in sorted(p for p in bucket_dir.rglob("*") if p.is_file()):
+            s3.upload_file(str(path), bucket_dir.name, path.relative_to(bucket_dir).as_posix())
+            restored += 1
+    log.info("restored %d S3 objects from %s", restored, source)
+    return restored
 
 
 def create_buckets(s3) -> None:
@@ -167,6 +231,11 @@ def down(world_dir: Path) -> None:
     world = load(world_dir)
     if world is None:
         return
+    if world.persistent and "moto" in world.pids and processes.pid_alive(world.pids["moto"]):
+        try:
+            log.info("saved %d S3 objects to %s", save_s3(world), world_dir / S3_SNAPSHOT)
+        except Exception:  # the world must still stop; the previous copy is kept whole
+            log.exception("could not save S3 to %s; the previous copy is kept", world_dir / S3_SNAPSHOT)
     for pid in world.pids.values():
         processes.stop_pid(pid)
     if world.embedded_warehouse:
