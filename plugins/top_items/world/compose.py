@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "healthcheck":
         return healthcheck(args.url, args.ca)
     if args.action == "check-warehouse":
-        check_warehouse()
+        try:
+            check_warehouse()
+        except RuntimeError as error:  # the message says what to do; a traceback would only bury it
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     elif args.action == "connections":
         connections_file(args.out)
     else:

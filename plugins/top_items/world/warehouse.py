@@ -110,9 +110,10 @@ def ensure_database(admin_uri: str, name: str) -> None:
 def check_utf8(uri: str) -> None:
     """Refuse a warehouse that is not UTF8: on SQL_ASCII psycopg returns bytes and the loaders break far away."""
     with psycopg.connect(uri, connect_timeout=10) as conn:
-        name, encoding = conn.execute(
-            "select current_database(), pg_encoding_to_char(encoding) from pg_database "
-            "where datname = current_database()").fetchone()
+        row = conn.execute("select current_database(), pg_encoding_to_char(encoding) from pg_database "
+                           "where datname = current_database()").fetchone()
+    # on SQL_ASCII psycopg hands back bytes, even for these two names
+    name, encoding = (value.decode() if isinstance(value, bytes) else value for value in row)
     if encoding != "UTF8":
         raise RuntimeError(
             f"the warehouse database {name!r} is encoded {encoding}, not UTF8: recreate it with "
