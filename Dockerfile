@@ -14,9 +14,9 @@ COPY requirements.txt constraints.txt ./
 RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt && pip check
 # Python's sqlite3 module (the mocks keep their state with it) needs libsqlite3: the official slim image ships it,
 # a minimal Debian base may not. The logs folder exists in the image so a named volume mounted there starts
-# owned by the airflow user.
+# owned by the airflow user (likewise /state for the mocks and /s3 for S3's objects).
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libsqlite3-0 >/dev/null \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 50000 airflow && mkdir -p /opt/airflow/logs /state && chown -R airflow /opt/airflow /state
+    && useradd --create-home --uid 50000 airflow && mkdir -p /opt/airflow/logs /state /s3 && chown -R airflow /opt/airflow /state /s3
 COPY . .
 USER airflow

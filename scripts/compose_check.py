@@ -154,6 +154,12 @@ def main() -> int:
                       f" latest.json -> {found.latest()['feed_date']}")
                 print(f"    Salesforce: {len(records)} Top_Item__c records; CRM: "
                       f"{sum(1 for c in companies if c[2])} companies with top items")
+        with stage("restart moto: the handoff is still there (S3 kept in its volume)"):
+            compose("restart", "moto")
+            wait_healthy()
+            if found.retailer_app() != objects:
+                raise SystemExit("S3 lost objects across a restart of moto")
+            print(f"    {len(objects)} objects of the retailer app's bucket, byte for byte")
     finally:
         with stage("down -v"):
             compose("down", "-v", "--remove-orphans")

@@ -3,8 +3,9 @@
 ``up`` is idempotent: a world that is already running is reused. Its description is written twice:
 ``<world_dir>/state.json`` for ``down``, and an env file (``.world.env``) that a shell can ``source``.
 
-A *persistent* world (``make up``) behaves like a real one across ``make down`` / ``make up``: moto keeps S3 in
-memory, so ``down`` saves every object under ``<world_dir>/s3/`` and ``up`` puts them back; and Airflow's metadata
+A *persistent* world (``make up``) behaves like a real one across ``make down`` / ``make up``: its S3 server
+(``s3_server.py``, moto that keeps its objects) saves every object under ``<world_dir>/s3/`` when it stops and
+puts them back when it starts; and Airflow's metadata
 lives in the world's Postgres (database ``airflow``), so a backfill next to ``make ui`` never meets SQLite's lock.
 Test, demo and bench worlds are throwaway and skip both.
 """
@@ -15,7 +16,6 @@ import json
 import logging
 import os
 import shlex
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -29,7 +29,8 @@ AWS_DEMO_KEY = "testing"  # moto accepts any credentials; these are demo values,
 AWS_REGION = "us-east-1"
 BUCKETS = (settings.LANDING_BUCKET, settings.RETAILER_APP_BUCKET)
 METADATA_DATABASE = "airflow"  # a persistent world's Airflow metadata, beside the warehouse on the same server
-S3_SNAPSHOT = "s3"  # <world_dir>/s3/<bucket>/<key>: a persistent world's objects while moto is down
+S3_STATE = "s3"  # <world_dir>/s3/: a persistent world's objects while its S3 server is down (s3_server.py)
+S3_SAVE_TIMEOUT = 300.0
 
 
 @dataclass
@@ -121,16 +122,17 @@ def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = 
         if persistent:
             parts = urlsplit(uri)
             warehouse.ensure_database(urlunsplit(parts._replace(path="/postgres")), METADATA_DATABASE)
-        moto = processes.spawn(processes.python_module("moto.server", "-H", "127.0.0.1", "-p", str(s3_port)),
-                               log=world_dir / "moto.log")
+        server = ("top_items.world.s3_server", "--state-dir", str(world_dir / S3_STATE)) if persistent \
+            else ("moto.server",)
+        importable = os.pathsep.join(filter(None, [str(settings.REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")]))
+        moto = processes.spawn(processes.python_module(*server, "-H", "127.0.0.1", "-p", str(s3_port)),
+                               log=world_dir / "moto.log", env={"PYTHONPATH": importable})
         world.pids["moto"] = moto.pid
         _save(world)
         processes.wait_for_port("127.0.0.1", s3_port, timeout=60, process=moto, log=world_dir / "moto.log")
         if with_mocks:
             _start_mocks(world)
         _create_buckets(world)
-        if persistent:
-            restore_s3(world)
     except BaseException:
         down(world_dir)
         raise
@@ -166,42 +168,6 @@ def _create_buckets(world: World) -> None:
     create_buckets(_s3(world))
 
 
-def save_s3(world: World) -> int:
-    """Copy every object of every bucket to ``<world_dir>/s3/`` (replacing the last copy whole); return the count."""
-    target = Path(world.world_dir) / S3_SNAPSHOT
-    partial = target.with_name(f"{S3_SNAPSHOT}.saving")
-    shutil.rmtree(partial, ignore_errors=True)
-    s3, saved = _s3(world), 0
-    for bucket in (b["Name"] for b in s3.list_buckets().get("Buckets", [])):
-        (partial / bucket).mkdir(parents=True)
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
-                path = partial / bucket / item["Key"]
-                path.parent.mkdir(parents=True, exist_ok=True)
-                s3.download_file(bucket, item["Key"], str(path))
-                saved += 1
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    return saved
-
-
-def restore_s3(world: World) -> int:
-    """Put back what ``save_s3`` copied (bodies are byte-identical, so ETags and ``IfMatch`` still hold)."""
-    source = Path(world.world_dir) / S3_SNAPSHOT
-    if not source.is_dir():
-        return 0
-    s3, restored = _s3(world), 0
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for bucket_dir in sorted(p for p in source.iterdir() if p.is_dir()):
-        if bucket_dir.name not in existing:
-            s3.create_bucket(Bucket=bucket_dir.name)
-        for path in sorted(p for p in bucket_dir.rglob("*") if p.is_file()):
-            s3.upload_file(str(path), bucket_dir.name, path.relative_to(bucket_dir).as_posix())
-            restored += 1
-    log.info("restored %d S3 objects from %s", restored, source)
-    return restored
-
-
 def create_buckets(s3) -> None:
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     for bucket in BUCKETS:
@@ -231,13 +197,9 @@ def down(world_dir: Path) -> None:
     world = load(world_dir)
     if world is None:
         return
-    if world.persistent and "moto" in world.pids and processes.pid_alive(world.pids["moto"]):
-        try:
-            log.info("saved %d S3 objects to %s", save_s3(world), world_dir / S3_SNAPSHOT)
-        except Exception:  # the world must still stop; the previous copy is kept whole
-            log.exception("could not save S3 to %s; the previous copy is kept", world_dir / S3_SNAPSHOT)
-    for pid in world.pids.values():
-        processes.stop_pid(pid)
+    for name, pid in world.pids.items():
+        # a persistent world's S3 server copies its objects to disk when told to stop: give it the time
+        processes.stop_pid(pid, timeout=S3_SAVE_TIMEOUT if name == "moto" and world.persistent else 10.0)
     if world.embedded_warehouse:
         warehouse.stop_embedded(world_dir / "warehouse")
     state_file(world_dir).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import SESSION_DIR
 from top_items import settings
 from top_items.activation.retailer_app import LATEST_KEY, read_latest
-from top_items.world import stack
+from top_items.world import s3_server, stack
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_the_handoff_survives_a_restart_and_latest_keeps_its_etag(world_dir):
     pointer, etag = read_latest(s3, bucket)
 
     stack.down(world_dir)
-    assert (world_dir / stack.S3_SNAPSHOT / bucket / LATEST_KEY).is_file()
+    assert (world_dir / stack.S3_STATE / s3_server.OBJECTS / bucket / LATEST_KEY).is_file()
     restarted = _up(world_dir)  # a new moto server, empty until the copy is put back
 
     s3 = stack._s3(restarted)
