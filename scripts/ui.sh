@@ -27,7 +27,7 @@ trap 'stop; exit 0' INT TERM  # a stop the user asked for is a clean exit
 trap stop EXIT
 
 airflow db migrate >/dev/null
-for component in "api-server --port $PORT" scheduler dag-processor triggerer; do
+for component in "api-server --host 127.0.0.1 --port $PORT" scheduler dag-processor triggerer; do
   # shellcheck disable=SC2086  # the component's arguments split on purpose
   setsid airflow $component >"$AIRFLOW_HOME/ui-${component%% *}.log" 2>&1 &
   pids+=($!)
