@@ -7,7 +7,7 @@ FEED_DATE ?= 2026-11-25
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
 export SODA_CORE_TELEMETRY_ENABLED := false
 
-.PHONY: demo test test-server bench up down ui lint venv clean
+.PHONY: demo test test-server test-celery compose-check bench up down ui lint venv clean
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,12 @@ test: venv  ## every test: unit, integration (real Postgres, moto, mocks) and en
 test-server: venv  ## the same suite against the Postgres server on 127.0.0.1:5432
 	WAREHOUSE_URI=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest
 
+test-celery: venv  ## (opt-in) a day on CeleryExecutor, 2 workers; needs Redis :6379 and PostgreSQL :5432 on 127.0.0.1
+	CELERY_TEST=1 $(PY) -m pytest -s tests/e2e/test_celery_executor.py
+
+compose-check: venv  ## (opt-in; needs a Docker host) the compose stack for real, 3 Celery workers, one run, down -v
+	$(PY) scripts/compose_check.py
+
 bench: venv  ## speed and memory of the ingest fast path and the whole day
 	$(PY) -m top_items.bench
 
@@ -35,11 +41,15 @@ up: venv  ## start the simulated world in the background and write .world.env
 down: venv  ## stop it
 	$(PY) -m top_items world down
 
-ui: up  ## the same world plus `airflow standalone` (admin password: .airflow/simple_auth_manager_passwords.json.generated)
-	source .world.env && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && airflow db migrate >/dev/null && exec airflow standalone
+ui: up  ## the same world plus Airflow's UI, scheduler, DAG processor, triggerer; Ctrl-C stops them (the world stays)
+	exec bash scripts/ui.sh
 
 lint: venv
 	$(VENV)/bin/ruff check dags plugins mocks tests
 
-clean: down
-	rm -rf .world .airflow .world.env
+# Every world a target creates: the persistent one (make up), make demo's, make bench's.
+WORLDS := .world .world-demo .world-bench
+
+clean: venv  ## stop and remove every world and Airflow home the targets create
+	for world in $(WORLDS); do $(PY) -m top_items world down --name $$world; done
+	rm -rf $(WORLDS) $(addsuffix .env,$(WORLDS)) .airflow .airflow-demo

@@ -36,6 +36,8 @@ echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items summary --date "$FEED_DATE" 2>>"$CLI_LOG"
 echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items latest --stores 3 2>>"$CLI_LOG"
-echo "(the demo's world stops now; \`make up\` starts one that stays, with .world.env to source)"
+echo "(the demo's world stops now. The commands above run in the world \`make up\` keeps; run the day there first:"
+echo " make up && source .world.env && .venv/bin/airflow db migrate && .venv/bin/python -m top_items simulate --date $FEED_DATE \\"
+echo "   && .venv/bin/airflow dags test top_items_pipeline $FEED_DATE)"
 echo
 echo "demo finished in $(( $(date +%s) - started ))s"

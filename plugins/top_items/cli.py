@@ -34,7 +34,9 @@ def _world(args) -> int:
         if args.fresh:
             stack.down(world_dir)
             shutil.rmtree(world_dir, ignore_errors=True)
-        world = stack.up(world_dir, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None)
+        # A fresh world is throwaway (make demo); the others keep S3 and Airflow's metadata across down/up.
+        world = stack.up(world_dir, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None,
+                         persistent=not args.fresh)
         stack.write_env_file(world, env_file)
         where = "embedded Postgres" if world.embedded_warehouse else "the server at WAREHOUSE_URI"
         print(f"world up: warehouse on {where} ({world.warehouse_uri}), S3 on {world.s3_endpoint}"

@@ -80,5 +80,14 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+WORKER_NAME_ENV = "TOP_ITEMS_WORKER_NAME"
+
+
+def worker_hostname() -> str:
+    """Airflow's ``hostname_callable`` when several workers share one machine: each worker is started with its
+    own name, so a task instance's ``hostname`` says which worker ran it."""
+    return os.environ.get(WORKER_NAME_ENV) or socket.getfqdn()
+
+
 def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]

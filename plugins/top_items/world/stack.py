@@ -2,6 +2,12 @@
 
 ``up`` is idempotent: a world that is already running is reused. Its description is written twice:
 ``<world_dir>/state.json`` for ``down``, and an env file (``.world.env``) that a shell can ``source``.
+
+A *persistent* world (``make up``) behaves like a real one across ``make down`` / ``make up``: its S3 server
+(``s3_server.py``, moto that keeps its objects) saves every object under ``<world_dir>/s3/`` when it stops and
+puts them back when it starts; and Airflow's metadata
+lives in the world's Postgres (database ``airflow``), so a backfill next to ``make ui`` never meets SQLite's lock.
+Test, demo and bench worlds are throwaway and skip both.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from top_items import settings
 from top_items.world import processes, warehouse
@@ -21,6 +28,9 @@ log = logging.getLogger(__name__)
 AWS_DEMO_KEY = "testing"  # moto accepts any credentials; these are demo values, not secrets.
 AWS_REGION = "us-east-1"
 BUCKETS = (settings.LANDING_BUCKET, settings.RETAILER_APP_BUCKET)
+METADATA_DATABASE = "airflow"  # a persistent world's Airflow metadata, beside the warehouse on the same server
+S3_STATE = "s3"  # <world_dir>/s3/: a persistent world's objects while its S3 server is down (s3_server.py)
+S3_SAVE_TIMEOUT = 300.0
 
 
 @dataclass
@@ -31,6 +41,12 @@ class World:
     s3_endpoint: str
     pids: dict[str, int] = field(default_factory=dict)
     services: dict[str, dict] = field(default_factory=dict)
+    persistent: bool = False
+
+    def metadata_uri(self) -> str:
+        """SQLAlchemy URI of the Airflow metadata database on the warehouse's server."""
+        parts = urlsplit(self.warehouse_uri)
+        return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{METADATA_DATABASE}"))
 
     def connections(self) -> dict[str, str]:
         """Airflow connections as ``AIRFLOW_CONN_*`` values (the only place services are addressed)."""
@@ -59,6 +75,8 @@ class World:
             "AWS_DEFAULT_REGION": AWS_REGION,
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
         }
+        if self.persistent:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.metadata_uri()
         for conn_id, value in self.connections().items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
         return env
@@ -79,7 +97,8 @@ def is_running(world: World) -> bool:
     return all(processes.pid_alive(pid) for pid in world.pids.values())
 
 
-def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = True) -> World:
+def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = True,
+       persistent: bool = False) -> World:
     world_dir = world_dir.resolve()
     existing = load(world_dir)
     if existing and is_running(existing):
@@ -95,12 +114,19 @@ def up(world_dir: Path, *, warehouse_uri: str | None = None, with_mocks: bool = 
         uri, embedded = warehouse.start_embedded(world_dir / "warehouse", processes.free_port()), True
     s3_port = processes.free_port()
     world = World(world_dir=str(world_dir), warehouse_uri=uri, embedded_warehouse=embedded,
-                  s3_endpoint=f"http://127.0.0.1:{s3_port}")
+                  s3_endpoint=f"http://127.0.0.1:{s3_port}", persistent=persistent)
     try:
         _save(world)  # saved at every step, so `down` can stop a world that failed half way up
         warehouse.wait_until_ready(uri)
-        moto = processes.spawn(processes.python_module("moto.server", "-H", "127.0.0.1", "-p", str(s3_port)),
-                               log=world_dir / "moto.log")
+        warehouse.check_utf8(uri)
+        if persistent:
+            parts = urlsplit(uri)
+            warehouse.ensure_database(urlunsplit(parts._replace(path="/postgres")), METADATA_DATABASE)
+        server = ("top_items.world.s3_server", "--state-dir", str(world_dir / S3_STATE)) if persistent \
+            else ("moto.server",)
+        importable = os.pathsep.join(filter(None, [str(settings.REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH")]))
+        moto = processes.spawn(processes.python_module(*server, "-H", "127.0.0.1", "-p", str(s3_port)),
+                               log=world_dir / "moto.log", env={"PYTHONPATH": importable})
         world.pids["moto"] = moto.pid
         _save(world)
         processes.wait_for_port("127.0.0.1", s3_port, timeout=60, process=moto, log=world_dir / "moto.log")
@@ -131,11 +157,15 @@ def _start_mocks(world: World) -> None:
         _save(world)
 
 
-def _create_buckets(world: World) -> None:
+def _s3(world: World):
     import boto3
 
-    create_buckets(boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
-                                aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION))
+    return boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
+                        aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
+
+
+def _create_buckets(world: World) -> None:
+    create_buckets(_s3(world))
 
 
 def create_buckets(s3) -> None:
@@ -167,8 +197,9 @@ def down(world_dir: Path) -> None:
     world = load(world_dir)
     if world is None:
         return
-    for pid in world.pids.values():
-        processes.stop_pid(pid)
+    for name, pid in world.pids.items():
+        # a persistent world's S3 server copies its objects to disk when told to stop: give it the time
+        processes.stop_pid(pid, timeout=S3_SAVE_TIMEOUT if name == "moto" and world.persistent else 10.0)
     if world.embedded_warehouse:
         warehouse.stop_embedded(world_dir / "warehouse")
     state_file(world_dir).unlink(missing_ok=True)

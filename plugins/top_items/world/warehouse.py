@@ -103,7 +103,22 @@ def ensure_database(admin_uri: str, name: str) -> None:
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(f'create database "{name}"')
+            # template0 and an explicit encoding: a server initialised SQL_ASCII would otherwise pass that on.
+            conn.execute(f"create database \"{name}\" encoding 'UTF8' template template0")
+
+
+def check_utf8(uri: str) -> None:
+    """Refuse a warehouse that is not UTF8: on SQL_ASCII psycopg returns bytes and the loaders break far away."""
+    with psycopg.connect(uri, connect_timeout=10) as conn:
+        row = conn.execute("select current_database(), pg_encoding_to_char(encoding) from pg_database "
+                           "where datname = current_database()").fetchone()
+    # on SQL_ASCII psycopg hands back bytes, even for these two names
+    name, encoding = (value.decode() if isinstance(value, bytes) else value for value in row)
+    if encoding != "UTF8":
+        raise RuntimeError(
+            f"the warehouse database {name!r} is encoded {encoding}, not UTF8: recreate it with "
+            f"`create database {name} encoding 'UTF8' template template0` "
+            "(or initialise the server with initdb -E UTF8)")
 
 
 def wait_until_ready(uri: str, timeout: float = 30.0) -> None:
