@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import SESSION_DIR
 from top_items import settings
-from top_items.activation.retailer_app import LATEST_KEY, read_latest
+from top_items.activation.destinations.retailer_app import LATEST_KEY, read_latest
 from top_items.world import s3_server, stack
 
 
