@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BAD_DAY, GOOD_DAY, assert_nothing_reached_a_consumer, run_dag
-from tests.support.producers import replay_feeds, truncate_snapshot, wipe_stock
+from tests.support.producers import replay_feeds, rewrite_snapshot, truncate_snapshot, wipe_stock
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -78,6 +78,22 @@ class TestTruncatedReference:
         alert = _stopped_at_raw_gate(destinations, after_a_good_day, "order history references")
 
         assert "S0012" in alert["cause"]
+
+
+class TestReferenceRelabelled:
+    """Distributions against the previous good day: every count holds, the mix of a reference field does not."""
+
+    @pytest.mark.parametrize(("table", "column", "value", "cause"), [
+        ("stores", "license_type", "beer_wine", "share of beer_wine stores"),
+        ("skus", "is_liquor", "true", "share of liquor SKUs"),
+        ("skus", "season_start_month", "", "share of seasonal SKUs"),
+    ], ids=["every_store_beer_wine", "every_sku_liquor", "seasons_dropped"])
+    def test_a_relabelled_snapshot_is_stopped(self, after_a_good_day, s3, destinations, table, column, value, cause):
+        rewrite_snapshot(s3, table, BAD_DAY, column, value)
+        if column == "season_start_month":
+            rewrite_snapshot(s3, table, BAD_DAY, "season_end_month", "")  # both or neither, as the contract wants
+
+        _stopped_at_raw_gate(destinations, after_a_good_day, cause)
 
 
 class TestStockWiped:

@@ -76,6 +76,15 @@ def wipe_stock(s3, feed_date: str, share: float) -> list[str]:
                          share)
 
 
+def rewrite_snapshot(s3, table: str, snapshot_date: str, column: str, value: str) -> int:
+    """Set one column of every row of a reference snapshot (a sync that mapped a field wrong); returns the rows."""
+    key = settings.reference_key(table, snapshot_date)
+    header, *rows = list(csv.reader(io.StringIO(_read(s3, key).decode())))
+    at = header.index(column)
+    _put(s3, key, _csv(header, [[*row[:at], value, *row[at + 1:]] for row in rows]))
+    return len(rows)
+
+
 def truncate_snapshot(s3, table: str, snapshot_date: str, keep: float) -> int:
     """Cut a reference snapshot to its first ``keep`` share of rows (a sync that stopped half-way)."""
     key = settings.reference_key(table, snapshot_date)

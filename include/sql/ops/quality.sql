@@ -64,16 +64,23 @@ begin
     elsif p_dataset = 'raw.stores' then
         return query execute format($q$
             select m.metric, m.value from (
-                select count(*)::numeric as row_count, count(distinct market_id)::numeric as markets
+                select count(*)::numeric as row_count, count(distinct market_id)::numeric as markets,
+                       coalesce(round(100.0 * count(*) filter (where license_type = 'beer_wine')
+                                      / nullif(count(*), 0), 2), 0) as beer_wine_pct
                 from %s where snapshot_date = $1) as t,
-            lateral (values ('row_count', t.row_count), ('markets', t.markets)) as m (metric, value)$q$, relation)
-            using snapshot;
+            lateral (values ('row_count', t.row_count), ('markets', t.markets), ('beer_wine_pct', t.beer_wine_pct))
+                as m (metric, value)$q$, relation) using snapshot;
     elsif p_dataset = 'raw.skus' then
         return query execute format($q$
             select m.metric, m.value from (
-                select count(*)::numeric as row_count, count(distinct category)::numeric as categories
+                select count(*)::numeric as row_count, count(distinct category)::numeric as categories,
+                       coalesce(round(100.0 * count(*) filter (where is_liquor) / nullif(count(*), 0), 2), 0)
+                           as liquor_pct,
+                       coalesce(round(100.0 * count(*) filter (where season_start_month is not null)
+                                      / nullif(count(*), 0), 2), 0) as seasonal_pct
                 from %s where snapshot_date = $1) as t,
-            lateral (values ('row_count', t.row_count), ('categories', t.categories)) as m (metric, value)$q$,
+            lateral (values ('row_count', t.row_count), ('categories', t.categories), ('liquor_pct', t.liquor_pct),
+                            ('seasonal_pct', t.seasonal_pct)) as m (metric, value)$q$,
             relation) using snapshot;
     elsif p_dataset = 'raw.order_lines' then
         return query execute format($q$
