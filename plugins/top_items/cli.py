@@ -128,6 +128,26 @@ def _reconcile(args) -> int:
     return 1 if run.rejected else 0
 
 
+def _readiness(args) -> int:
+    """Each consumer's tier and every requirement of it, met or missing; non-zero when a tier is not earned."""
+    import os
+
+    from top_items import readiness
+
+    if os.environ.get("AIRFLOW_CONN_WAREHOUSE"):
+        from top_items.connections import warehouse_connection
+
+        with warehouse_connection() as conn:
+            print(readiness.table(conn))
+            unearned = readiness.unearned(conn)
+    else:
+        print(readiness.table())
+        unearned = readiness.unearned()
+    for name, missing in unearned.items():
+        print(f"{name}: tier not earned, missing {', '.join(missing)}")
+    return 1 if unearned else 0
+
+
 def _impact(args) -> int:
     from top_items.registry import consumer, impact
 
@@ -188,6 +208,8 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--run-id", default="cli", help="recorded in ops.sync_runs.run_id")
     rec.set_defaults(func=_reconcile)
 
+    ready = sub.add_parser("readiness", help="each consumer's tier and what the tier requires, met or missing")
+    ready.set_defaults(func=_readiness)
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
     impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")
     impact.set_defaults(func=_impact)

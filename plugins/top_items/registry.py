@@ -40,6 +40,8 @@ class Consumer:
     volume_guard: tuple[tuple[str, float], ...] | None = None
     # The list field whose elements the churn is counted in: {field, separator} or {field, element_key}.
     churn_items: tuple[tuple[str, str], ...] = ()
+    tier: str = "internal"  # internal | external | production: the bar it must clear (top_items/readiness.py)
+    alert_route: str | None = None  # the connection its alerts go to
 
     @property
     def field_map(self) -> dict[str, str | None]:
@@ -55,6 +57,7 @@ class Consumer:
 
 
 ON_REMOVE = ("delete", "archive", "clear_fields", "ignore")
+TIERS = ("internal", "external", "production")
 VOLUME_GUARD = {"max_growth_ratio", "max_shrink_ratio", "max_churn_ratio"}
 
 
@@ -80,6 +83,8 @@ def _consumer(name: str, spec: dict) -> Consumer:
     unknown = set(spec) - set(Consumer.__dataclass_fields__)
     if unknown:
         raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")
+    if spec.get("tier", "internal") not in TIERS:
+        raise ValueError(f"consumers.yml: {name}.tier must be one of {TIERS}")
     if spec.get("on_remove", "delete") not in ON_REMOVE:
         raise ValueError(f"consumers.yml: {name}.on_remove must be one of {ON_REMOVE}")
     if (spec.get("on_remove") == "clear_fields") != bool(spec["clear_fields"]):

@@ -6,6 +6,7 @@ from typing import Any
 
 from top_items.activation import ledger
 from top_items.quality.outcomes import FAILING, NO_HISTORY, PASS, WARN
+from top_items.registry import consumers
 from top_items.transform.models import discover
 
 SHOW_FILES = 60
@@ -120,12 +121,13 @@ def format_summary(summary: dict[str, Any]) -> str:
     out.append("Published for this day (write-audit-publish): "
                + (", ".join(published) if published else "nothing; readers still see the previous published day"))
     out.append("")
-    out.append("Consumers:")
+    out.append("Consumers (name, promotion tier, destination, outcome):")
     for row in summary["syncs"]:
         moved = (row["planned_adds"], row["planned_changes"], row["planned_removes"], row["planned_restamps"])
         plan = (f"plan +{moved[0]} ~{moved[1]} -{moved[2]} ({moved[3]} restamped), " if any(moved) else "") \
             + ("(dry run) " if row["mode"] == "dry_run" else "")
-        out.append(f"  {row['consumer']:<14} {row['destination']:<11} {row['outcome']:<8} {plan}"
+        tier = consumers()[row["consumer"]].tier if row["consumer"] in consumers() else "?"
+        out.append(f"  {row['consumer']:<14} {tier:<10} {row['destination']:<11} {row['outcome']:<8} {plan}"
                    f"{row['records_pushed']} records pushed, {row['failed']} failed, {row['api_calls']} API calls"
                    + (f"\n  {'':<14} -> {row['location']}" if row["location"] else "")
                    + (f"\n  {'':<14} !! {row['detail']}" if row["detail"] else ""))
