@@ -40,9 +40,9 @@ def _states() -> dict[str, str]:
     return {task_id: state for task_id, state in states.items() if task_id != ti.task_id}
 
 
-# Poke mode: a waiting claim holds its worker slot (reschedule mode lost its try in this Airflow version), so
-# max_active_runs stays below the executor's parallelism.
-@task.sensor(poke_interval=3, timeout=6 * 3600, mode="poke")
+# A waiting claim holds its worker slot (poke mode: reschedule mode lost its try in this Airflow version), so one
+# claim at a time across runs: every other slot stays free for the days being loaded.
+@task.sensor(poke_interval=3, timeout=6 * 3600, mode="poke", max_active_tis_per_dag=1)
 def claim_feed_date() -> PokeReturnValue:
     ti = get_current_context()["ti"]
     return PokeReturnValue(is_done=tasks.claim_feed_date(*_day(), dag_id=ti.dag_id, run_state=tasks.dag_run_state(ti),
@@ -91,9 +91,12 @@ def run_summary() -> str:
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    max_active_runs=12,  # above a backfill's default of 10; below the executor's parallelism (waiting claims)
+    max_active_runs=12,  # above a backfill's default of 10
     template_searchpath=[str(settings.SQL_DIR)],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure},
+    # weight_rule upstream: a task later in a run outranks the start of another run, so runs that have begun finish
+    # first and waiting claims never take the last worker slots from the day they wait for.
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure,
+                  "weight_rule": "upstream"},
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
                            description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),

@@ -1,6 +1,6 @@
 """Runs under the real scheduler (scheduler, dag-processor, api-server; LocalExecutor; metadata on Postgres).
 
-A backfill of five days runs them side by side while a manual run asks for a day that is already running: the
+A backfill of five days (on 4 worker slots, as `make ui` runs Airflow) runs them side by side while a manual run asks for a day that is already running: the
 manual run waits for it (a lock, not a retry), nothing errs or retries, and no day reads another's tables. The
 fifth day is a replay of the fourth (a stale feed): it alone is stopped, with one alert, and reaches nobody.
 """
@@ -28,7 +28,7 @@ DOUBLED_DAY = DAYS[2]
 
 @pytest.fixture
 def services(world, warehouse, s3, destinations, tmp_path):
-    running = AirflowServices(world, tmp_path / "airflow").start()
+    running = AirflowServices(world, tmp_path / "airflow", parallelism=4).start()  # as `make ui` runs it
     try:
         running.wait_for_dag(DAG)
         yield running
