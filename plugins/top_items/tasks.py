@@ -60,8 +60,8 @@ def active_runs(ti):
 def claim_feed_date(feed_date: str, run_id: str, *, dag_id: str, run_state, active_runs) -> bool:
     """One poke of the day's claim: True when this run holds the day and may load it (see ``claims``).
 
-    A second run of the same day, or a day whose earlier days are still loading, is told to wait (the sensor
-    gives its worker slot back in between); once granted, what a crashed earlier run of the day left is cleared.
+    A second run of the same day, or a day whose earlier days are still loading, is told to wait (the sensor pokes
+    again); once granted, what a crashed earlier run of the day left is cleared.
     """
     from top_items.claims import Claim, poke
     from top_items.transform.workspace import drop_leftovers
