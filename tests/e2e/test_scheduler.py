@@ -1,8 +1,9 @@
 """Runs under the real scheduler (scheduler, dag-processor, api-server; LocalExecutor; metadata on Postgres).
 
-A backfill of five days (on 4 worker slots, as `make ui` runs Airflow) runs them side by side while a manual run asks for a day that is already running: the
-manual run waits for it (a lock, not a retry), nothing errs or retries, and no day reads another's tables. The
-fifth day is a replay of the fourth (a stale feed): it alone is stopped, with one alert, and reaches nobody.
+A backfill of five days, on 4 worker slots as `make ui` runs Airflow, runs them side by side while a manual run
+asks for a day that is already running: the manual run waits for it (a lock, not a retry), nothing errs or
+retries, and no day reads another's tables. The fifth day is a replay of the fourth (a stale feed): it alone is
+stopped, with one alert, and reaches nobody.
 """
 
 from __future__ import annotations

@@ -26,7 +26,10 @@ class AirflowServices:
         self.port = processes.free_port()
         server = urlsplit(warehouse.normalize_uri(world.warehouse_uri))
         self.metadata_uri = urlunsplit((server.scheme, server.netloc, "/airflow_services", "", ""))
-        warehouse.ensure_database(urlunsplit((server.scheme, server.netloc, "/postgres", "", "")), "airflow_services")
+        admin = urlunsplit((server.scheme, server.netloc, "/postgres", "", ""))
+        with psycopg.connect(admin, autocommit=True) as conn:  # a shared server keeps the last run's metadata
+            conn.execute("drop database if exists airflow_services with (force)")
+        warehouse.ensure_database(admin, "airflow_services")
         self.env = {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_uri.replace("postgresql://", "postgresql+psycopg2://"),
