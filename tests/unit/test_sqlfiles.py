@@ -18,8 +18,9 @@ def test_raw_schema_splits_into_one_statement_per_object():
                      "create table if not exists raw.snapshots",
                      *(f"create table if not exists raw.{table}" for table in ("stores", "skus", "order_lines")),
                      "create or replace function raw.snapshot_in_force",
-                     *(f"create table if not exists raw.{table}"
-                       for table in ("inventory_feed", "feed_quarantine", "feed_fingerprints")),
+                     "do $$ begin if", "create table if not exists raw.inventory_feed", "do $$ begin if to_regclass",
+                     "create or replace function raw.begin_feed_day", "create or replace function raw.attach_feed_day",
+                     *(f"create table if not exists raw.{table}" for table in ("feed_quarantine", "feed_fingerprints")),
                      "create index if not exists feed_fingerprints_lookup on raw.feed_fingerprints"]
 
 

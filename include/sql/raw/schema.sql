@@ -73,6 +73,19 @@ language sql stable parallel safe as $$
     select max(snapshot_date) from raw.snapshots where table_name = p_table and snapshot_date <= p_feed_date
 $$;
 
+-- The feed, one partition per feed date (raw.inventory_feed_<yyyymmdd>): a day is loaded into a table of its own,
+-- without indexes, keyed in one sort, and swapped in whole (raw.attach_feed_day), so replacing a day deletes no rows
+-- and leaves nothing to vacuum. Rows written by hand, not by the loader, land in the default partition.
+-- Worlds made before partitioning kept one plain table: it becomes the default partition, as it is.
+do $$
+begin
+    if (select relkind from pg_class where oid = to_regclass('raw.inventory_feed')) = 'r' then
+        alter table raw.inventory_feed rename to inventory_feed_default;
+        alter table raw.inventory_feed_default rename constraint inventory_feed_pkey to inventory_feed_default_pkey;
+    end if;
+end
+$$;
+
 create table if not exists raw.inventory_feed (
     feed_date     date not null,
     store_id      text not null,
@@ -82,7 +95,45 @@ create table if not exists raw.inventory_feed (
     source_file   text not null,
     source_line   integer not null,
     primary key (feed_date, store_id, sku_id)
-);
+) partition by range (feed_date);
+
+do $$
+begin
+    if to_regclass('raw.inventory_feed_default') is null then
+        create table raw.inventory_feed_default partition of raw.inventory_feed default;
+    elsif not (select relispartition from pg_class where oid = to_regclass('raw.inventory_feed_default')) then
+        alter table raw.inventory_feed attach partition raw.inventory_feed_default default;
+    end if;
+end
+$$;
+
+-- The table the loader fills for day D, beside the feed: the same columns, no index yet, and a check that lets the
+-- attach skip its scan. One load at a time builds it (loads go day by day anyway: plugins/top_items/claims.py).
+create or replace function raw.begin_feed_day(p_feed_date date) returns void
+language plpgsql as $$
+begin
+    perform pg_advisory_xact_lock(hashtext('raw.inventory_feed_incoming'));
+    execute format('create table raw.inventory_feed_incoming (like raw.inventory_feed including defaults, '
+                   'check (feed_date = %L))', p_feed_date);
+end
+$$;
+
+-- Swap the loader's raw.inventory_feed_incoming in as day D's partition: the day's old partition (and any of its
+-- rows in the default partition) goes, in the loader's transaction, so readers see the old day or the new one.
+create or replace function raw.attach_feed_day(p_feed_date date) returns void
+language plpgsql as $$
+declare
+    partition_name text := 'inventory_feed_' || to_char(p_feed_date, 'YYYYMMDD');
+begin
+    execute format('drop table if exists raw.%I', partition_name);
+    delete from raw.inventory_feed_default where feed_date = p_feed_date;
+    execute format('alter table raw.inventory_feed_incoming rename to %I', partition_name);
+    execute format('alter index raw.inventory_feed_incoming_pkey rename to %I', partition_name || '_pkey');
+    execute format('alter table raw.inventory_feed attach partition raw.%I for values from (%L) to (%L)',
+                   partition_name, p_feed_date, p_feed_date + 1);
+    execute format('analyze raw.%I', partition_name);
+end
+$$;
 
 create table if not exists raw.feed_quarantine (
     feed_date   date not null,

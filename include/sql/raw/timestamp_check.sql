@@ -21,8 +21,9 @@ language sql immutable parallel safe as $$
 $$;
 
 -- Postgres 16 and newer: pg_input_is_valid parses the text exactly as the cast will, without raising, at a tenth
--- of a regular expression's cost; the character checks add what the cast does not insist on: date-time order,
--- the T (or space), and an offset. Created through EXECUTE because older servers lack pg_input_is_valid.
+-- of a regular expression's cost; the patterns add what the cast does not insist on: date-time order, the T (or
+-- space), and an offset (Z, or a sign 2, 4 or 5 characters from the end). LIKE, not substr(): a third of the cost.
+-- Created through EXECUTE because older servers lack pg_input_is_valid.
 do $outer$
 begin
     if current_setting('server_version_num')::int >= 160000 then
@@ -30,13 +31,10 @@ begin
             create or replace function raw.is_iso8601_with_offset(value text) returns boolean
             language sql stable parallel safe as $$
                 select coalesce(
-                    length(value) between 16 and 35
-                    and substr(value, 5, 1) = '-' and substr(value, 8, 1) = '-'
-                    and substr(value, 11, 1) in ('T', ' ') and substr(value, 14, 1) = ':'
-                    and (right(value, 1) = 'Z'
-                        or substr(value, length(value) - 5, 1) in ('+', '-')
-                        or substr(value, length(value) - 4, 1) in ('+', '-')
-                        or substr(value, length(value) - 2, 1) in ('+', '-'))
+                    octet_length(value) <= 35
+                    and (value like '____-__-__T__:__%' or value like '____-__-__ __:__%')
+                    and (value like '%Z' or value like '%+_____' or value like '%-_____' or value like '%+____'
+                        or value like '%-____' or value like '%+__' or value like '%-__')
                     and pg_input_is_valid(value, 'timestamptz'),
                 false)
             $$

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import psycopg
+
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import FetchedObject, list_keys, prefetched
 
@@ -25,11 +27,7 @@ log = logging.getLogger(__name__)
 # line for its shape; the column count is checked in SQL and a bad line is quarantined, not lost.
 COPY_LINES = "copy feed_landing (line) from stdin (format csv, delimiter e'\\x01', quote e'\\x02')"
 LANDING_TABLES = """
-create temp table feed_landing (
-    source_file text not null default current_setting('top_items.source_file'),
-    seq         bigint generated always as identity,
-    line        text
-) on commit drop;
+create temp table feed_landing (seq bigint generated always as identity, line text) on commit drop;
 create temp table feed_files (source_file text primary key, header_seq bigint not null, store_id text not null)
     on commit drop
 """
@@ -37,6 +35,8 @@ create temp table feed_files (source_file text primary key, header_seq bigint no
 # delimiter and quote, NUL and a bare CR. Each becomes SUB (\x1a), so the line keeps its place and the split
 # quarantines it as control_character; a CR before LF is a line ending and is dropped.
 _UNFRAMEABLE = bytes.maketrans(b"\x00\x01\x02\r", b"\x1a\x1a\x1a\x1a")
+KEY_INCOMING = ("alter table raw.inventory_feed_incoming add constraint inventory_feed_incoming_pkey "
+                "primary key (feed_date, store_id, sku_id)")
 SPLIT_LIMITS = ("max_line_bytes", "max_id_length", "truncated_copy_bytes")
 
 
@@ -86,6 +86,7 @@ class FeedLoadResult:
     files: list[FileLoad] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step of the load, in order
 
     @property
     def rows_in(self) -> int:
@@ -108,6 +109,17 @@ class FeedLoadResult:
         return [f for f in self.files if f.status == "stale"]
 
 
+class _Stopwatch:
+    """Each call records the seconds since the previous one under a step's name."""
+
+    def __init__(self, steps: dict[str, float]):
+        self.steps, self.last = steps, time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        self.steps[name], self.last = round(now - self.last, 3), now
+
+
 def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
                          bucket: str = settings.LANDING_BUCKET, fetch_ahead: int = 4) -> FeedLoadResult:
     """Load every feed file of ``feed_date``; raise after committing if any object was rejected whole."""
@@ -119,6 +131,9 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
         raise NoFeedFilesError(f"no inventory feed files under s3://{bucket}/{settings.feed_prefix(feed_date)}: "
                                f"day {feed_date} is left as it was")
     result = FeedLoadResult(feed_date)
+    step = _Stopwatch(result.steps)
+    limits = {name: value for name, value in variables().items() if name in SPLIT_LIMITS}
+    params = {"feed_date": feed_date, **limits}
     with conn.transaction():
         for statement in LANDING_TABLES.split(";"):
             conn.execute(statement)
@@ -129,15 +144,22 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
                 obj.close()
             if number % 100 == 0 or number == len(keys):
                 log.info("landed %d/%d feed objects for %s", number, len(keys), feed_date)
-        limits = {name: value for name, value in variables().items() if name in SPLIT_LIMITS}
-        sqlfiles.run(conn, "raw/split_inventory_feed.sql", {"feed_date": feed_date, **limits})
+        step("fetch and land")
+        sqlfiles.run(conn, "raw/split_inventory_feed.sql", params)
+        step("split")
+        _key_incoming(conn)
+        step("key")
+        sqlfiles.run(conn, "raw/settle_inventory_feed.sql", params)
         _count(conn, result)
         _audit(conn, result, run_id)
+        step("settle and swap in")
+    step("commit")
     result.seconds = time.monotonic() - started
     log.info("feed %s: %d files, %d rows in, %d loaded, %d quarantined %s, %d files stale, %d rejected, %.1fs "
-             "(%.0f rows/s)", feed_date, len(result.files), result.rows_in, result.rows_loaded,
+             "(%.0f rows/s; %s)", feed_date, len(result.files), result.rows_in, result.rows_loaded,
              result.rows_quarantined, result.reasons or "", len(result.stale), len(result.rejected), result.seconds,
-             result.rows_in / max(result.seconds, 1e-9))
+             result.rows_in / max(result.seconds, 1e-9),
+             ", ".join(f"{name} {seconds:.2f}s" for name, seconds in result.steps.items()))
     for stale in result.stale:
         log.warning("stale feed file %s: %s", stale.source_file, stale.error)
     if result.rejected:
@@ -160,7 +182,6 @@ def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
                          f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
     try:
         with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
-            conn.execute("select set_config('top_items.source_file', %s, true)", (obj.key,))
             # One sequence value stands for the header line, so a row's line number is seq - header_seq + 1.
             conn.execute("insert into feed_files select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq')), %s",
                          (obj.key, store_id))
@@ -172,6 +193,16 @@ def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
     return load
 
 
+def _key_incoming(conn) -> None:
+    """Key the day's rows in one sort; only a day with a repeated (store, SKU) pays for finding which repeat."""
+    try:
+        with conn.transaction():
+            conn.execute(KEY_INCOMING)
+    except psycopg.errors.UniqueViolation:
+        sqlfiles.run(conn, "raw/dedupe_inventory_feed.sql")
+        conn.execute(KEY_INCOMING)
+
+
 def _rejected(load: FileLoad, error: str) -> FileLoad:
     load.status, load.error = "rejected", error
     return load
@@ -179,18 +210,18 @@ def _rejected(load: FileLoad, error: str) -> FileLoad:
 
 def _count(conn, result: FeedLoadResult) -> None:
     by_file = {f.source_file: f for f in result.files}
-    rows = conn.execute("""
-        select source_file, count(*), count(*) filter (where reason is null), count(*) filter (where reason is not null)
-        from feed_classified group by source_file""").fetchall()
-    for source_file, rows_in, loaded, quarantined in rows:
-        by_file[source_file].rows_in, by_file[source_file].rows_loaded, by_file[source_file].rows_quarantined = \
-            rows_in, loaded, quarantined
-    for source_file, stale_because in conn.execute(
-            "select source_file, stale_because from feed_file_status where stale_because is not null"):
-        by_file[source_file].status, by_file[source_file].error = "stale", stale_because
+    for source_file, loaded, stale_because in conn.execute(
+            "select source_file, rows_loaded, stale_because from feed_file_status"):
+        load = by_file[source_file]
+        load.rows_loaded = 0 if stale_because else loaded
+        if stale_because:
+            load.status, load.error = "stale", stale_because
+    for source_file, quarantined in conn.execute("select source_file, count(*) from feed_rejected group by 1"):
+        by_file[source_file].rows_quarantined = quarantined
+    for load in result.files:
+        load.rows_in = load.rows_loaded + load.rows_quarantined
     result.reasons = dict(conn.execute(
-        "select reason, count(*) from feed_classified where reason is not null "
-        "group by reason order by 2 desc").fetchall())
+        "select reason, count(*) from feed_rejected group by reason order by 2 desc, 1").fetchall())
 
 
 def _audit(conn, result: FeedLoadResult, run_id: str | None) -> None:
