@@ -28,7 +28,6 @@ class Consumer:
     stamp_fields: tuple[str, ...] = ()  # sent, but not part of the row hash
     batch_size: int = 100
     bulk_threshold: int | None = None
-    bulk_batch_size: int | None = None
     max_rejected_rows: int = 0
     max_rejected_ratio: float | None = None
     timeout_seconds: float = 30.0

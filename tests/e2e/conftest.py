@@ -11,8 +11,8 @@ import requests
 from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
+from mocks.control import MockControl
 from tests.conftest import REPO
-from tests.support.mock_control import MockControl
 from top_items import settings
 from top_items.simulate.catalog import WorldSpec
 from top_items.simulate.publish import write_day

@@ -175,9 +175,15 @@ def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: 
     if snapshot and not plan.rows:
         raise EmptyExportError(f"{spec.export} has no rows for {run.feed_date}: nothing published")
 
-    destination.connect()
+    nothing = not (plan.upserts or plan.removes)  # the destination holds this export already
+    if nothing:
+        log.info("%s: nothing to push for %s: no API call, not even a login", spec.name, run.feed_date)
+    else:
+        destination.connect()
     hook("planned", 0, 0)
-    if snapshot:
+    if snapshot and nothing:
+        run.held_after = plan.rows
+    elif snapshot:
         publish(conn, run, destination, plan, record_state=not backfill, hook=hook)
     else:
         push_ops(conn, run, destination, plan, hook)

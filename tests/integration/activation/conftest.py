@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.mock_control import MockControl
+from mocks.control import MockControl
 from top_items.activation.plan import map_row
 from top_items.registry import consumer
 

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from mocks import demo_credentials as creds
+from mocks.control import MockControl
 from mocks.launcher import RunningMock, start
-from tests.support.mock_control import MockControl
 
 
 def _running(tmp_path_factory, name: str):

@@ -89,3 +89,23 @@ def test_a_batch_rejected_as_a_whole_is_split_until_the_bad_rows_stand_alone():
     assert [o.ok for o in outcomes] == [True] * 5 + [False] + [True] * 2
     assert outcomes[5].error_code == "INVALID"
     assert calls == [8, 4, 4, 2, 1, 1, 2]
+
+
+@pytest.mark.parametrize("total", [2_000, 10_001, 250_000])
+def test_a_large_salesforce_plan_is_one_bulk_job(total):
+    from top_items.activation.destinations.salesforce import SalesforceDestination
+    from top_items.registry import consumer
+
+    spec = consumer("salesforce")
+    destination = SalesforceDestination(spec)
+    assert spec.bulk_threshold <= total
+    assert destination.batch_size("upsert", total) == total  # the whole plan in one batch: one Bulk 2.0 job
+
+
+def test_a_small_salesforce_plan_uses_composite_batches():
+    from top_items.activation.destinations.salesforce import MAX_COLLECTION, SalesforceDestination
+    from top_items.registry import consumer
+
+    spec = consumer("salesforce")
+    assert SalesforceDestination(spec).batch_size("upsert", spec.bulk_threshold - 1) == min(spec.batch_size,
+                                                                                            MAX_COLLECTION)

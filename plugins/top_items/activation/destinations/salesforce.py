@@ -163,10 +163,11 @@ class SalesforceDestination(Incremental):
 
     # -- the destination ----------------------------------------------------------------------------
     def batch_size(self, kind: str, total: int) -> int:
-        """Composite batches (<= 200) for small plans; Bulk 2.0 jobs once a plan reaches ``bulk_threshold``."""
+        """Composite batches (<= 200) for small plans; once a plan reaches ``bulk_threshold``, one Bulk 2.0 job for
+        the whole plan (simple-salesforce splits a job's upload only past the API's 100 MB per file)."""
         self._use_bulk[kind] = self.consumer.bulk_threshold is not None and total >= self.consumer.bulk_threshold
         if self._use_bulk[kind]:
-            return self.consumer.bulk_batch_size or 10_000
+            return max(total, 1)
         return min(self.consumer.batch_size, MAX_COLLECTION)
 
     def _bulk(self):

@@ -42,10 +42,14 @@ class MockControl:
     def _url(self, path: str) -> str:
         return f"{self.url}/__mock/{path}"
 
+    def _checked(self, response: requests.Response, status: int) -> requests.Response:
+        if response.status_code != status:
+            raise RuntimeError(f"mock control {response.request.method} {response.url} answered "
+                               f"{response.status_code}: {response.text[:300]}")
+        return response
+
     def fault(self, **spec) -> dict:
-        r = self.http.post(self._url("faults"), json=spec, timeout=10)
-        assert r.status_code == 201, r.text
-        return r.json()["faults"][0]
+        return self._checked(self.http.post(self._url("faults"), json=spec, timeout=10), 201).json()["faults"][0]
 
     def faults(self) -> list[dict]:
         return self.http.get(self._url("faults"), timeout=10).json()["faults"]
@@ -64,9 +68,7 @@ class MockControl:
         ]
 
     def config(self, **values) -> dict:
-        r = self.http.post(self._url("config"), json=values, timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()
+        return self._checked(self.http.post(self._url("config"), json=values, timeout=10), 200).json()
 
     def token(self, ttl_seconds: float | None = None) -> str:
         r = self.http.post(self._url("tokens"), json={"ttl_seconds": ttl_seconds}, timeout=10)
@@ -76,4 +78,4 @@ class MockControl:
         return self.http.get(self._url("state"), timeout=10).json()
 
     def reset(self) -> None:
-        assert self.http.post(self._url("reset"), timeout=10).status_code == 200
+        self._checked(self.http.post(self._url("reset"), timeout=10), 200)
