@@ -213,29 +213,41 @@ def _values(value) -> set[str]:
 
 
 def _destinations(args) -> int:
-    """What each consumer's destination holds for one store, read back through its own API."""
+    """Whether each consumer's destination holds a store's SKU, read back through its own API: one SKU, or every
+    item of a day's retailer feedback."""
     from top_items.activation.destinations import build
     from top_items.connections import warehouse_connection
     from top_items.registry import consumers
 
-    wanted = {args.sku} if args.sku else set()
-    if args.sku:
-        with warehouse_connection() as conn:
-            name = conn.execute("select sku_name from marts.dim_skus where sku_id = %s order by feed_date desc "
-                                "limit 1", (args.sku,)).fetchone()
-        wanted |= {name[0]} if name else set()  # the CRM holds names
-    print(f"store {args.store}" + (f", SKU {' / '.join(sorted(wanted))}" if wanted else "") + ", read back:")
-    for consumer_name, consumer in consumers().items():
+    if args.store and not args.sku:
+        print("--store needs --sku")
+        return 2
+    with warehouse_connection() as conn:
+        items = [(args.store, args.sku)] if args.store else conn.execute(
+            "select store_id, sku_id from raw.retailer_feedback where feed_date = %s order by 1, 2",
+            (args.feedback_date,)).fetchall()
+        names = dict(conn.execute("select distinct on (sku_id) sku_id, sku_name from marts.dim_skus "
+                                  "where sku_id = any(%s) order by sku_id, feed_date desc",
+                                  ([sku for _, sku in items],)).fetchall())
+    if not items:
+        print("no items to look for")
+        return 1
+    held = {}
+    for name, consumer in consumers().items():
         destination = build(consumer)
         destination.connect()
         try:
             store_field = consumer.field_map["store_id"]
-            held = [record for record in destination.read_back().values() if record.get(store_field) == args.store]
+            records = list(destination.read_back().values())
         finally:
             destination.close()
-        found = wanted & _values(held)
-        print(f"  {consumer_name:<13} {consumer.destination:<11} {len(held)} record(s) for the store"
-              + (f"; the SKU is {'PRESENT' if found else 'absent'}" if wanted else ""))
+        for store, sku in items:
+            values = _values([r for r in records if r.get(store_field) == store])
+            held[(name, store, sku)] = bool({sku, names.get(sku)} & values)  # the CRM holds names
+    for store, sku in items:
+        print(f"store {store}, SKU {sku} ({names.get(sku, '?')}), read back from each destination: "
+              + ", ".join(f"{name} {'HOLDS IT' if held[(name, store, sku)] else 'not there'}"
+                          for name in consumers()))
     return 0
 
 
@@ -321,9 +333,11 @@ def parser() -> argparse.ArgumentParser:
     last.add_argument("--date", required=True, help="the day they act on (the feedback's feed_date)")
     last.set_defaults(func=_last_mile)
 
-    dest = sub.add_parser("destinations", help="what S3, Salesforce and the CRM hold for one store, read back")
-    dest.add_argument("--store", required=True)
-    dest.add_argument("--sku", help="say whether this SKU is there")
+    dest = sub.add_parser("destinations", help="does S3, Salesforce and the CRM hold a store's SKU? (read back)")
+    which = dest.add_mutually_exclusive_group(required=True)
+    which.add_argument("--feedback-date", help="every item of this day's retailer feedback")
+    which.add_argument("--store", help="one store (with --sku)")
+    dest.add_argument("--sku")
     dest.set_defaults(func=_destinations)
 
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
