@@ -69,6 +69,8 @@ def demo_overrides(stores: dict[str, list[str]], markets: dict[str, str], feed_d
 
 
 def demo_feedback(stores: dict[str, list[str]], markets: dict[str, str]) -> list[tuple[str, str, str]]:
-    """One retailer's complaint about the first item of its list: it stopped stocking a seasonal item on purpose."""
+    """One retailer's complaint about the first item of its list no demo override touches: it stopped stocking a
+    seasonal item on purpose."""
+    taken = {stores[store][index] for store, index in zip(demo_cast(stores, markets)[:2], (0, 1), strict=True)}
     store = demo_cast(stores, markets)[2]
-    return [(store, stores[store][0], "seasonal")]
+    return [(store, next(sku for sku in stores[store] if sku not in taken), "seasonal")]
