@@ -150,10 +150,12 @@ def _readiness(args) -> int:
 
 def _overrides(args) -> int:
     """List the last-mile overrides with their state on a day, or add one (refused without owner or expiry)."""
+    from datetime import UTC, datetime
+
     from top_items import overrides
     from top_items.connections import warehouse_connection
 
-    day = date.fromisoformat(args.date) if args.date else date.today()
+    day = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()  # feed dates are UTC days
     with warehouse_connection() as conn:
         if args.action == "add":
             override = overrides.Override(
