@@ -59,6 +59,16 @@ def ingest_inventory_feeds() -> dict:
     return tasks.ingest_inventory_feeds(*_day())
 
 
+@task(outlets=assets.RAW_FEEDBACK)
+def ingest_retailer_feedback() -> dict:
+    return tasks.ingest_retailer_feedback(*_day())
+
+
+@task(outlets=[assets.table("ops.override_notices")])
+def notify_override_owners() -> dict:
+    return tasks.notify_override_owners(*_day())
+
+
 @task
 def quality_gate(gate: str) -> dict:
     return tasks.quality_gate(gate, *_day())
@@ -112,7 +122,10 @@ def top_items_pipeline():
                                     sql=list(settings.SETUP_SQL), split_statements=True, do_xcom_push=False)
     raw_ok = quality_gate.override(task_id=_gate_task_id("raw"))("raw")
     marts_ok = quality_gate.override(task_id=_gate_task_id("marts"))("marts")
-    setup >> claim_feed_date() >> load_reference_snapshots() >> ingest_inventory_feeds() >> raw_ok
+    reference = load_reference_snapshots()
+    setup >> claim_feed_date() >> reference >> ingest_inventory_feeds() >> raw_ok
+    feedback = ingest_retailer_feedback()  # last-mile overrides from the retailer app, checked against the reference
+    reference >> feedback >> raw_ok
 
     with TaskGroup(group_id="transform"):
         built = {}
@@ -131,6 +144,7 @@ def top_items_pipeline():
     published = publish(["marts", *export_gates.values()])
     marts_ok >> published
     summary = run_summary()
+    feedback >> notify_override_owners() >> summary
     for name, consumer in consumers().items():  # one gate and one push per consumer: a fan-out, not a chain
         export_ok = quality_gate.override(task_id=_gate_task_id(export_gates[name]))(export_gates[name])
         pushed = push_to_consumer.override(task_id=f"push_{name}", outlets=[assets.consumer(name)])(name)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: fresh world -> simulate day D -> `airflow dags test top_items_pipeline D` -> summary -> world down.
+# make demo: fresh world -> simulate days D-1 and D -> run D-1 -> overrides and a retailer's feedback -> run D
+# -> summary, overrides, the feedback read back from every consumer -> world down.
 # The terminal shows what a person reads; every step's log is kept in $AIRFLOW_HOME (.airflow-demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,21 +22,48 @@ export AIRFLOW_HOME="$PWD/.airflow-demo"  # the env file names .airflow/, the pe
 echo "--- airflow db migrate (metadata in $AIRFLOW_HOME)"
 .venv/bin/airflow db migrate >>"$CLI_LOG" 2>&1
 
-echo "--- simulate_source_systems: stores and the sync tool write day $FEED_DATE to s3://landing/"
-AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items simulate --date "$FEED_DATE" --bad-row-rate 0.005 --missing-feeds 1 2>>"$CLI_LOG"
+# The day before too: the retailer app shows its lists, and the last mile (overrides, a retailer's feedback) acts on
+# what it showed.
+PREV_DATE=$($PY -c 'import datetime as d, sys; print(d.date.fromisoformat(sys.argv[1]) - d.timedelta(1))' "$FEED_DATE")
+echo "--- simulate_source_systems: stores and the sync tool write days $PREV_DATE and $FEED_DATE to s3://landing/"
+for day in "$PREV_DATE" "$FEED_DATE"; do
+  AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items simulate --date "$day" --bad-row-rate 0.005 \
+    --missing-feeds 1 2>>"$CLI_LOG"
+done
 
-echo "--- airflow dags test top_items_pipeline $FEED_DATE (log: $AIRFLOW_HOME/demo-run.log)"
-if ! .venv/bin/airflow dags test top_items_pipeline "$FEED_DATE" >"$AIRFLOW_HOME/demo-run.log" 2>&1 \
-    || grep -q "state=failed\|DagRunState.FAILED" "$AIRFLOW_HOME/demo-run.log"; then
-  grep -E "ERROR|Traceback|Exception|state=failed" "$AIRFLOW_HOME/demo-run.log" | tail -30
-  echo "the pipeline failed; full log in $AIRFLOW_HOME/demo-run.log"
-  exit 1
-fi
+run_day() {
+  echo "--- airflow dags test top_items_pipeline $1 (log: $AIRFLOW_HOME/demo-run-$1.log)"
+  if ! .venv/bin/airflow dags test top_items_pipeline "$1" >"$AIRFLOW_HOME/demo-run-$1.log" 2>&1 \
+      || grep -q "state=failed\|DagRunState.FAILED" "$AIRFLOW_HOME/demo-run-$1.log"; then
+    grep -E "ERROR|Traceback|Exception|state=failed" "$AIRFLOW_HOME/demo-run-$1.log" | tail -30
+    echo "the pipeline failed; full log in $AIRFLOW_HOME/demo-run-$1.log"
+    exit 1
+  fi
+}
+run_day "$PREV_DATE"
+
+echo "--- the last mile on $FEED_DATE: account managers add overrides, a retailer complains through the app"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items last-mile --date "$FEED_DATE" 2>>"$CLI_LOG"
+echo "--- an override without an owner or an expiry is refused:"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items overrides add --id no-owner --sku K0001 --store S0001 \
+  --reason "quick fix" --date "$FEED_DATE" 2>>"$CLI_LOG" || true
+
+run_day "$FEED_DATE"
 
 echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items summary --date "$FEED_DATE" 2>>"$CLI_LOG"
 echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items latest --stores 3 2>>"$CLI_LOG"
+echo
+echo "--- python -m top_items overrides --date $FEED_DATE"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items overrides --date "$FEED_DATE" 2>>"$CLI_LOG"
+echo
+echo "--- python -m top_items destinations --feedback-date $FEED_DATE: the retailer's complaint, read back"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items destinations --feedback-date "$FEED_DATE" \
+  2>>"$CLI_LOG"
+echo
+echo "--- python -m top_items readiness"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items readiness 2>>"$CLI_LOG" || true
 echo "(the demo's world stops now. The commands above run in the world \`make up\` keeps; run the day there first:"
 echo " make up && source .world.env && .venv/bin/airflow db migrate && .venv/bin/python -m top_items simulate --date $FEED_DATE \\"
 echo "   && .venv/bin/airflow dags test top_items_pipeline $FEED_DATE)"

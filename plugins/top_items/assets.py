@@ -18,6 +18,7 @@ LANDING_REFERENCE = Asset(name="landing.reference_snapshots",
                           uri=f"s3://{settings.LANDING_BUCKET}/{settings.REFERENCE_PREFIX}/", group="landing")
 RAW_REFERENCE = [table(f"raw.{name}") for name in settings.REFERENCE_TABLES]
 RAW_FEED = [table("raw.inventory_feed"), table("raw.feed_quarantine")]
+RAW_FEEDBACK = [table("raw.retailer_feedback"), table("raw.feedback_quarantine"), table("raw.overrides")]
 
 
 def consumer(name: str) -> Asset:

@@ -148,6 +148,111 @@ def _readiness(args) -> int:
     return 1 if unearned else 0
 
 
+def _overrides(args) -> int:
+    """List the last-mile overrides with their state on a day, or add one (refused without owner or expiry)."""
+    from datetime import UTC, datetime
+
+    from top_items import overrides
+    from top_items.connections import warehouse_connection
+
+    day = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()  # feed dates are UTC days
+    with warehouse_connection() as conn:
+        if args.action == "add":
+            override = overrides.Override(
+                args.id, args.rule, args.sku, owner=args.owner, reason=args.reason,
+                created=date.fromisoformat(args.created) if args.created else day,
+                expires=date.fromisoformat(args.expires) if args.expires else None,
+                store_id=args.store, market_id=args.market, license_type=args.license_type)
+            try:
+                overrides.add(conn, override)
+            except overrides.OverrideRefused as exc:
+                print(exc)
+                return 1
+            print(f"override {override.override_id} recorded: {override.rule} {override.sku_id} for "
+                  f"{override.scope} from {override.created} until {override.expires} (owner {override.owner})")
+            return 0
+        found = overrides.read_all(conn)
+        excluded = overrides.excluded_items(conn, day.isoformat())
+    print(f"overrides on {day} (expiring: within {overrides.warning_days()} days; excluded: candidate items it "
+          "excluded that day):")
+    print(overrides.table(found, day, overrides.warning_days(), excluded))
+    return 0
+
+
+def _last_mile(args) -> int:
+    """The demo's stakeholders: account managers add two overrides, a retailer sends feedback through the app."""
+    from top_items import overrides
+    from top_items.connections import s3_client, warehouse_connection
+    from top_items.simulate import last_mile
+
+    s3 = s3_client()
+    stores = last_mile.shown(s3)
+    if len(stores) < 3:
+        print("the retailer app holds no handoff of three stores yet: run a day first")
+        return 1
+    with warehouse_connection() as conn:
+        markets = dict(conn.execute("select store_id, market_id from marts.dim_stores where feed_date = "
+                                    "(select max(feed_date) from marts.dim_stores)").fetchall())
+        for override in last_mile.demo_overrides(stores, markets, args.date):
+            overrides.add(conn, override)
+            print(f"account manager {override.owner} adds override {override.override_id}: {override.rule} "
+                  f"{override.sku_id} for {override.scope} until {override.expires} ({override.reason})")
+    items = last_mile.demo_feedback(stores, markets)
+    key = last_mile.write_feedback(s3, args.date, items)
+    for store, sku, reason in items:
+        print(f"retailer {store} tells the app: {sku} in my list is {reason} -> s3://{settings.RETAILER_APP_BUCKET}/"
+              f"{key}")
+    return 0
+
+
+def _values(value) -> set[str]:
+    """Every scalar in a record, lists held as one '; '-separated string (the CRM's) taken apart."""
+    if isinstance(value, dict):
+        return set().union(*map(_values, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(_values, value)) if value else set()
+    return set(str(value).split("; ")) if value is not None else set()
+
+
+def _destinations(args) -> int:
+    """Whether each consumer's destination holds a store's SKU, read back through its own API: one SKU, or every
+    item of a day's retailer feedback."""
+    from top_items.activation.destinations import build
+    from top_items.connections import warehouse_connection
+    from top_items.registry import consumers
+
+    if args.store and not args.sku:
+        print("--store needs --sku")
+        return 2
+    with warehouse_connection() as conn:
+        items = [(args.store, args.sku)] if args.store else conn.execute(
+            "select store_id, sku_id from raw.retailer_feedback where feed_date = %s order by 1, 2",
+            (args.feedback_date,)).fetchall()
+        names = dict(conn.execute("select distinct on (sku_id) sku_id, sku_name from marts.dim_skus "
+                                  "where sku_id = any(%s) order by sku_id, feed_date desc",
+                                  ([sku for _, sku in items],)).fetchall())
+    if not items:
+        print("no items to look for")
+        return 1
+    held = {}
+    for name, consumer in consumers().items():
+        destination = build(consumer)
+        destination.connect()
+        try:
+            store_field = consumer.field_map["store_id"]
+            records = list(destination.read_back().values())
+        finally:
+            destination.close()
+        for store, sku in items:
+            values = _values([r for r in records if r.get(store_field) == store])
+            held[(name, store, sku)] = bool({sku, names.get(sku)} & values)  # the CRM holds names
+    for store, sku in items:
+        print(f"store {store}, SKU {sku} ({names.get(sku, '?')}), read back from each destination: "
+              + ", ".join(f"{name} {'HOLDS IT' if held[(name, store, sku)] else 'not there'}"
+                          for name in consumers()))
+    return 0
+
+
 def _impact(args) -> int:
     from top_items.registry import consumer, impact
 
@@ -210,6 +315,33 @@ def parser() -> argparse.ArgumentParser:
 
     ready = sub.add_parser("readiness", help="each consumer's tier and what the tier requires, met or missing")
     ready.set_defaults(func=_readiness)
+    over = sub.add_parser("overrides", help="last-mile overrides and their state: active, expiring, expired")
+    over.add_argument("action", nargs="?", choices=["list", "add"], default="list")
+    over.add_argument("--date", help="the day states are judged on (default: today); add: the default created")
+    over.add_argument("--id", help="add: the override's id (no spaces)")
+    over.add_argument("--rule", choices=["suppress", "pin"], default="suppress")
+    over.add_argument("--sku", help="add: the SKU it suppresses or pins")
+    scope = over.add_mutually_exclusive_group()
+    scope.add_argument("--store", help="add: for this store")
+    scope.add_argument("--market", help="add: for every store of this market")
+    scope.add_argument("--license-type", help="add: for every store of this licence type")
+    over.add_argument("--owner", help="add: who answers for it (required)")
+    over.add_argument("--reason", help="add: why (required)")
+    over.add_argument("--created", help="add: first day it applies (default --date, else today)")
+    over.add_argument("--expires", help="add: first day it no longer applies (required)")
+    over.set_defaults(func=_overrides)
+
+    last = sub.add_parser("last-mile", help="simulated stakeholders: two overrides and one retailer's feedback on D")
+    last.add_argument("--date", required=True, help="the day they act on (the feedback's feed_date)")
+    last.set_defaults(func=_last_mile)
+
+    dest = sub.add_parser("destinations", help="does S3, Salesforce and the CRM hold a store's SKU? (read back)")
+    which = dest.add_mutually_exclusive_group(required=True)
+    which.add_argument("--feedback-date", help="every item of this day's retailer feedback")
+    which.add_argument("--store", help="one store (with --sku)")
+    dest.add_argument("--sku")
+    dest.set_defaults(func=_destinations)
+
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
     impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")
     impact.set_defaults(func=_impact)

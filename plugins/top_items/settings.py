@@ -27,6 +27,10 @@ FEED_PREFIX = "inventory"
 REFERENCE_PREFIX = "reference"
 RETAILER_APP_BUCKET = "retailer-app"
 RETAILER_APP_PREFIX = "top-items"
+# The retailer app's feedback on its recommendations (edge contract: README, "Retailer feedback").
+FEEDBACK_PREFIX = "feedback"
+FEEDBACK_COLUMNS = ("store_id", "sku_id", "reason")
+FEEDBACK_REASONS = ("not_for_my_store", "seasonal")
 
 FEED_COLUMNS = ("store_id", "sku_id", "remaining_qty", "reported_at")
 # The reference snapshots' headers (edge contract), in load order: order lines refer to stores and SKUs.
@@ -39,7 +43,8 @@ REFERENCE_COLUMNS = {
 REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 
 # The warehouse's setup, run once per run before anything loads (the DAG's setup task, tests and the CLI).
-SETUP_SQL = ("raw/schema.sql", "raw/timestamp_check.sql", "ops/schema.sql", "ops/quality.sql")
+SETUP_SQL = ("raw/schema.sql", "raw/timestamp_check.sql", "ops/schema.sql", "ops/quality.sql", "raw/overrides.sql",
+             "ops/override_notices.sql")
 
 
 def feed_prefix(feed_date: str) -> str:
@@ -62,3 +67,7 @@ def feed_store_id(feed_date: str, key: str) -> str | None:
 
 def reference_key(table: str, snapshot_date: str) -> str:
     return f"{REFERENCE_PREFIX}/{table}/snapshot_date={snapshot_date}/{table}.csv"
+
+
+def feedback_prefix(feed_date: str) -> str:
+    return f"{FEEDBACK_PREFIX}/feed_date={feed_date}/"

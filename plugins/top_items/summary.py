@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from top_items.activation import ledger
+from top_items.ingest.feedback import DATASET as FEEDBACK_DATASET
 from top_items.quality.outcomes import FAILING, NO_HISTORY, PASS, WARN
 from top_items.registry import consumers
 from top_items.transform.models import discover
@@ -69,13 +70,53 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
         f"select exists (select from {model.qualified_name} where feed_date = %s)", (feed_date,)).fetchone()[0]
         for model in discover() if model.layer == "exports" or model.qualified_name == CORE_MODEL}
     summary["syncs"] = ledger.latest_runs(conn, feed_date)
+    summary["overrides"] = _overrides(conn, feed_date) if _exists(conn, "raw.overrides") else []
+    summary["feedback_reasons"] = _rows(conn, """
+        select reason, count(*) as rows from raw.feedback_quarantine where feed_date = %s
+        group by reason order by rows desc, reason""", (feed_date,)) if _exists(conn, "raw.feedback_quarantine") else []
     return summary
+
+
+def _overrides(conn, feed_date: str) -> list[dict[str, Any]]:
+    """Every override not long expired, with its state on the day, what it excluded and what its owner was told."""
+    from datetime import date, timedelta
+
+    from top_items import overrides
+    from top_items.override_notices import sent_for
+
+    day, window = date.fromisoformat(feed_date), overrides.warning_days()
+    excluded = overrides.excluded_items(conn, feed_date)
+    told = {(n["override_id"], n["notice"]) for n in sent_for(conn, feed_date)}
+    return [{"override": o, "state": overrides.state(o, day, window), "excluded": excluded.get(o.override_id, 0),
+             "told": [kind for kind in ("expiring", "expired") if (o.override_id, kind) in told]}
+            for o in overrides.read_all(conn) if o.expires > day - timedelta(days=window)]
+
+
+def _format_last_mile(summary: dict[str, Any], feedback: list[dict[str, Any]]) -> list[str]:
+    out = ["", f"Retailer feedback objects: {len(feedback)}"]
+    for row in feedback:
+        out.append(f"  {row['source_file']:<58} {row['status']:<8} {row['rows_in']:>7} {row['rows_loaded']:>7} "
+                   f"{row['rows_quarantined']:>8}" + (f"  {row['error']}" if row["error"] else ""))
+    if summary["feedback_reasons"]:
+        out.append("  quarantined by reason: " + ", ".join(f"{r['reason']} {r['rows']}"
+                                                         for r in summary["feedback_reasons"])
+                   + "  (raw.feedback_quarantine)")
+    out.append("Last-mile overrides (raw.overrides; python -m top_items overrides):")
+    for row in summary["overrides"]:
+        o = row["override"]
+        out.append(f"  {row['state']:<9} {o.override_id:<40} {o.rule} {o.sku_id} for {o.scope}, owner {o.owner}, "
+                   f"expires {o.expires}" + (f", excluded {row['excluded']} items today" if row["excluded"] else "")
+                   + ("".join(f"; owner told: {kind}" for kind in row["told"])))
+    if not summary["overrides"]:
+        out.append("  none in force or recently expired")
+    return out
 
 
 def format_summary(summary: dict[str, Any]) -> str:
     out = [f"=== top_items_pipeline summary for feed date {summary['feed_date']} ==="]
     feeds = [row for row in summary["loads"] if row["dataset"] == "inventory_feed"]
-    reference = [row for row in summary["loads"] if row["dataset"] != "inventory_feed"]
+    feedback = [row for row in summary["loads"] if row["dataset"] == FEEDBACK_DATASET]
+    reference = [row for row in summary["loads"] if row["dataset"] not in ("inventory_feed", FEEDBACK_DATASET)]
     out.append("")
     out.append("Reference snapshots:")
     for row in reference:
@@ -100,6 +141,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["stores_without_feed"]:
         out.append("  stores without a valid feed (no recommendations today): "
                    f"{', '.join(summary['stores_without_feed'])}")
+    out += _format_last_mile(summary, feedback)
     out.append("")
     out.append("Models:")
     for row in summary["models"]:

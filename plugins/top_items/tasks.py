@@ -114,6 +114,26 @@ def ingest_inventory_feeds(feed_date: str, run_id: str) -> dict[str, int]:
             "rows_quarantined": result.rows_quarantined}
 
 
+def ingest_retailer_feedback(feed_date: str, run_id: str) -> dict[str, int]:
+    """The retailer app's feedback of the day, as overrides (an object that is not the contract's fails, unretried)."""
+    from top_items.ingest.feedback import FeedbackError, load_feedback
+
+    with _loading(FeedbackError) as conn:
+        result = load_feedback(conn, s3_client(), feed_date, run_id=run_id)
+    return {"objects": len(result.objects), "items": sum(o.rows_loaded for o in result.objects),
+            "quarantined": sum(o.rows_quarantined for o in result.objects), "overrides": result.overrides}
+
+
+def notify_override_owners(feed_date: str, run_id: str) -> dict[str, list[str]]:
+    """Warn the owners of overrides about to expire and page those whose override expired, each once."""
+    from top_items import alerts
+    from top_items.override_notices import send_due
+
+    with warehouse_connection() as conn:
+        sent = send_due(conn, feed_date, run_id, alerts.post_alert)
+    return {kind: [n.override_id for n in sent if n.notice == kind] for kind in ("expiring", "expired")}
+
+
 def build_model(model_name: str, feed_date: str, run_id: str) -> int:
     """Build one model into the run's workspace (write-audit-publish: nobody else sees it yet)."""
     from top_items.transform.build import build

@@ -85,9 +85,11 @@ def test_no_task_reads_its_feed_date_from_another(pipeline):
     assert fed == []
 
 
-def test_staging_models_wait_for_the_raw_gate_after_both_loads(pipeline):
+def test_staging_models_wait_for_the_raw_gate_after_every_load(pipeline):
     assert "load_reference_snapshots" in pipeline.get_task("ingest_inventory_feeds").upstream_task_ids
-    assert upstream(pipeline, "gate_raw") == {"ingest_inventory_feeds"}
+    # retailer feedback is checked against the reference in force on the day, so it loads after it
+    assert "load_reference_snapshots" in pipeline.get_task("ingest_retailer_feedback").upstream_task_ids
+    assert upstream(pipeline, "gate_raw") == {"ingest_inventory_feeds", "ingest_retailer_feedback"}
     staging = [model for model in discover() if model.layer == "staging"]
     assert staging
     for model in staging:
@@ -119,7 +121,10 @@ def test_each_consumer_is_pushed_only_after_its_own_gate_and_the_publish(pipelin
 
 def test_the_run_summary_comes_last_and_runs_whatever_happened(pipeline):
     summary = pipeline.get_task("run_summary")
-    assert upstream(pipeline, "run_summary") == {f"push_{consumer}" for consumer in CONSUMERS}
+    # the override owners are told before the summary lists what they were told
+    assert upstream(pipeline, "run_summary") == {f"push_{consumer}" for consumer in CONSUMERS} | {
+        "notify_override_owners"}
+    assert upstream(pipeline, "notify_override_owners") == {"ingest_retailer_feedback"}
     assert summary.trigger_rule == "all_done"
     assert not summary.downstream_task_ids
 

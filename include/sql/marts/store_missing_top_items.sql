@@ -6,11 +6,20 @@ with eligible_missing as (
     where feed_date = %(feed_date)s::date and excluded_because is null
 ),
 
+-- A pinned SKU takes one of the store's places ahead of the others; the places are then ranked by market rank.
+chosen as (
+    select
+        *,
+        row_number() over (partition by store_id order by pinned_by is null, market_rank) as pick
+    from eligible_missing
+),
+
 ranked as (
     select
         *,
         row_number() over (partition by store_id order by market_rank) as store_rank
-    from eligible_missing
+    from chosen
+    where pick <= %(store_top_n)s
 )
 
 select
@@ -20,4 +29,3 @@ select
     market_rank,
     store_rank::integer as store_rank
 from ranked
-where store_rank <= %(store_top_n)s

@@ -1,0 +1,172 @@
+"""Ingest the retailer app's feedback on its recommendations into overrides, like a feed: accounted and quarantined.
+
+The app writes CSV objects under ``s3://retailer-app/feedback/feed_date=D/`` (edge contract: README, "Retailer
+feedback"): one item per line, a store, a SKU and a reason. Every object of the day gets an ``ops.load_audit`` row
+(rows in = loaded + quarantined); an object that is not the contract's (name, binary, header, not UTF-8) is rejected
+alone and the task fails after the others loaded. Each line is checked here for its shape (feedback is a handful of
+lines a day) and in ``include/sql/raw/split_retailer_feedback.sql`` against the reference in force on D; a line
+that fails is kept in ``raw.feedback_quarantine`` with its reason. Each item that loads becomes a ``suppress``
+override of that SKU for that store, owned by ``retailer:<store_id>``, from D for ``feedback_ttl_days``: from this
+run on, the SKU leaves that store's list in every consumer. The whole day is one transaction; a re-run replaces it.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from dataclasses import dataclass, field
+
+from top_items import settings, sqlfiles
+from top_items.ingest.objects import fetch, list_keys
+
+log = logging.getLogger(__name__)
+
+OBJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=-]*\.csv")
+DATASET = "retailer_feedback"
+LANDING = """
+create temp table feedback_landing (
+    source_file text not null,
+    source_line integer not null,
+    raw_record  text,
+    store_id    text,
+    sku_id      text,
+    reason      text,
+    problem     text
+) on commit drop"""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class FeedbackError(Exception):
+    """Feedback objects that cannot be read as the contract says (the others of the day loaded)."""
+
+
+@dataclass
+class ObjectLoad:
+    source_file: str
+    checksum_sha256: str
+    bytes: int
+    status: str = "loaded"
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    actual_columns: list[str] | None = None
+
+
+@dataclass
+class FeedbackLoadResult:
+    feed_date: str
+    objects: list[ObjectLoad] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    overrides: int = 0
+
+    @property
+    def rejected(self) -> list[ObjectLoad]:
+        return [o for o in self.objects if o.status == "rejected"]
+
+
+def classify(line: str, max_id_length: int) -> tuple[str | None, str | None, str | None, str | None]:
+    """(store_id, sku_id, reason, problem) of one line; problem is the quarantine reason, None when it may load."""
+    if not line.strip():
+        return None, None, None, "blank_line"
+    if _CONTROL.search(line):
+        return None, None, None, "control_character"
+    fields = next(csv.reader([line]))
+    if len(fields) != len(settings.FEEDBACK_COLUMNS):
+        return None, None, None, "wrong_column_count"
+    store_id, sku_id, reason = (value.strip() for value in fields)
+    if not store_id or not sku_id:
+        return store_id, sku_id, reason, "empty_key"
+    if len(store_id) > max_id_length or len(sku_id) > max_id_length:
+        return store_id, sku_id, reason, "field_too_long"
+    if re.search(r"\s", store_id + sku_id):
+        return store_id, sku_id, reason, "bad_key"
+    if reason not in settings.FEEDBACK_REASONS:
+        return store_id, sku_id, reason, "unknown_reason"
+    return store_id, sku_id, reason, None
+
+
+def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
+                  bucket: str = settings.RETAILER_APP_BUCKET) -> FeedbackLoadResult:
+    """Load every feedback object of ``feed_date`` into overrides; raise after committing if any was rejected."""
+    from top_items.transform.models import variables
+
+    rules = variables()
+    keys = list_keys(s3, bucket, settings.feedback_prefix(feed_date))
+    result = FeedbackLoadResult(feed_date)
+    with conn.transaction():
+        conn.execute(LANDING)
+        for key in keys:
+            obj = fetch(s3, bucket, key)
+            try:
+                result.objects.append(_land(conn, obj, rules["max_id_length"]))
+            finally:
+                obj.close()
+        sqlfiles.run(conn, "raw/split_retailer_feedback.sql",
+                     {"feed_date": feed_date, "feedback_ttl_days": rules["feedback_ttl_days"]})
+        _count(conn, result)
+        _audit(conn, result, run_id)
+    log.info("retailer feedback %s: %d objects, %d items loaded, %d quarantined %s, %d overrides, %d rejected",
+             feed_date, len(result.objects), sum(o.rows_loaded for o in result.objects),
+             sum(o.rows_quarantined for o in result.objects), result.reasons or "", result.overrides,
+             len(result.rejected))
+    if result.rejected:
+        raise FeedbackError(f"{len(result.rejected)} feedback object(s) for {feed_date} rejected whole; the others "
+                            "loaded:\n" + "\n".join(f"  {o.source_file}: {o.error}" for o in result.rejected))
+    return result
+
+
+def _land(conn, obj, max_id_length: int) -> ObjectLoad:
+    load = ObjectLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
+    if not OBJECT_NAME.fullmatch(obj.key.rsplit("/", 1)[-1]):
+        return _rejected(load, "unexpected object name: a feedback object is <name>.csv under the day's prefix")
+    kind = obj.binary_kind()
+    if kind:
+        return _rejected(load, f"unreadable: a {kind} object, not a UTF-8 CSV file")
+    try:
+        text = obj.body.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _rejected(load, f"unreadable: not UTF-8 ({exc.reason} at byte {exc.start})")
+    # Only LF (or CRLF) ends a line: any other control byte stays in its line, which is quarantined for it.
+    lines = [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+    header, *lines = lines
+    load.actual_columns = [name.strip().strip('"') for name in header.split(",")] if header else None
+    if load.actual_columns != list(settings.FEEDBACK_COLUMNS):
+        return _rejected(load, "empty object: no header" if not header else
+                         f"header mismatch: expected {','.join(settings.FEEDBACK_COLUMNS)}; got {header}")
+    rows = [(obj.key, number, line.replace("\x00", "\ufffd"), *classify(line, max_id_length))
+            for number, line in enumerate(lines, start=2)]
+    with conn.cursor() as cur:
+        cur.executemany("insert into feedback_landing values (%s, %s, %s, %s, %s, %s, %s)", rows)
+    return load
+
+
+def _rejected(load: ObjectLoad, error: str) -> ObjectLoad:
+    load.status, load.error = "rejected", error
+    return load
+
+
+def _count(conn, result: FeedbackLoadResult) -> None:
+    by_key = {o.source_file: o for o in result.objects}
+    for source_file, rows_in, loaded, quarantined in conn.execute("""
+            select source_file, count(*), count(*) filter (where quarantine is null),
+                   count(*) filter (where quarantine is not null)
+            from feedback_classified group by source_file"""):
+        by_key[source_file].rows_in, by_key[source_file].rows_loaded, by_key[source_file].rows_quarantined = \
+            rows_in, loaded, quarantined
+    result.reasons = dict(conn.execute("select quarantine, count(*) from feedback_classified "
+                                       "where quarantine is not null group by 1 order by 2 desc, 1").fetchall())
+    result.overrides = conn.execute("select count(*) from raw.overrides where feed_date = %s",
+                                    (result.feed_date,)).fetchone()[0]
+
+
+def _audit(conn, result: FeedbackLoadResult, run_id: str | None) -> None:
+    with conn.cursor() as cur:
+        cur.executemany("""
+            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
+                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [(run_id, DATASET, result.feed_date, o.source_file, o.checksum_sha256, o.bytes, o.rows_in, o.rows_loaded,
+              o.rows_quarantined, o.status, o.error, list(settings.FEEDBACK_COLUMNS), o.actual_columns)
+             for o in result.objects])
