@@ -83,7 +83,7 @@ def _consumer_lines(each: ConsumerPreview, sample: int) -> list[str]:
 
 
 def _gate_lines(gate: GateResult, *, indent: str) -> str:
-    lines = [f"{indent}contract {gate.summary().removeprefix('gate ')}"]
+    lines = [f"{indent}{gate.summary()}"]
     lines += [_cut(f"{indent}  - {failure_line(check)}") for check in gate.failed]
     lines += [_cut(f"{indent}  warn: {check.dataset} {check.check_name}") for check in gate.warned]
     return "\n".join(lines)
