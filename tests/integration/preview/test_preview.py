@@ -132,17 +132,33 @@ def changed_tree(tmp_path, **rules):
     return tree
 
 
+def edited_model(tmp_path, model: str, old: str, new: str):
+    """A copy of include/sql with one model file edited."""
+    tree = shutil.copytree(settings.SQL_DIR, tmp_path / "sql")
+    path = tree / f"{model.replace('.', '/')}.sql"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    return tree
+
+
 # -- the preview against the real outcome --------------------------------------------------------------------
-# store_top_n 12: every store's list grows by two; 5: it halves, which the app's and CRM's guards must block
-# (half of a store's list is churn 5/15 = 0.33 of a record, above their 0.3), while Salesforce's (0.75) allows.
-CHANGES = {"longer_lists": (12, set()), "shorter_lists": (5, {"retailer_app", "crm"})}
+# store_top_n 12: every store's list grows by two. 5: it halves, which the app's and CRM's guards must block (half
+# of a store's list is churn 5/15 = 0.33 of a record, above their 0.3) and Salesforce's (0.75) allows. SKU names in
+# capitals (a model file): every Salesforce record and every CRM list changes, so both are blocked, while the app's
+# lists keep their SKUs (its churn counts sku_ids): a change of every record, but no churn.
+CHANGES = {
+    "longer_lists": (lambda tmp: changed_tree(tmp, store_top_n=12), set()),
+    "shorter_lists": (lambda tmp: changed_tree(tmp, store_top_n=5), {"retailer_app", "crm"}),
+    "names_in_capitals": (lambda tmp: edited_model(tmp, "marts.dim_skus", "    sku_name,",
+                                                   "    upper(sku_name) as sku_name,"), {"salesforce", "crm"}),
+}
 
 
-@pytest.mark.parametrize(("store_top_n", "blocked"), CHANGES.values(), ids=CHANGES.keys())
+@pytest.mark.parametrize(("change", "blocked"), CHANGES.values(), ids=CHANGES.keys())
 def test_the_preview_predicts_what_running_the_change_publishes_and_pushes(pushed_day, world, s3, tmp_path,
-                                                                            store_top_n, blocked):
+                                                                            change, blocked):
     conn = pushed_day
-    tree = changed_tree(tmp_path, store_top_n=store_top_n)
+    tree = change(tmp_path)
     before = {name: published_records(conn, name) for name in consumers()}
     untouched = fingerprint(conn, world, s3)
 
@@ -177,9 +193,7 @@ def test_the_preview_predicts_what_running_the_change_publishes_and_pushes(pushe
 def test_a_change_that_breaks_an_export_contract_is_stopped_as_the_real_gate_stops_it(pushed_day, world, s3,
                                                                                        tmp_path):
     conn = pushed_day
-    tree = shutil.copytree(settings.SQL_DIR, tmp_path / "sql")
-    crm = tree / "exports" / "exp_top_items_crm.sql"
-    crm.write_text(crm.read_text().replace("    stores.email,", "    stores.email as contact_email,"))
+    tree = edited_model(tmp_path, "exports.exp_top_items_crm", "stores.email,", "stores.email as contact_email,")
     untouched = fingerprint(conn, world, s3)
 
     result = preview(conn, D, sql_dir=tree)
@@ -194,9 +208,7 @@ def test_a_change_that_breaks_an_export_contract_is_stopped_as_the_real_gate_sto
 
 def test_a_model_that_does_not_build_stops_the_preview_and_its_shadow_is_dropped(pushed_day, world, s3, tmp_path):
     conn = pushed_day
-    tree = shutil.copytree(settings.SQL_DIR, tmp_path / "sql")
-    mart = tree / "marts" / "store_missing_top_items.sql"
-    mart.write_text(mart.read_text().replace("store_rank", "store_rnak", 1))
+    tree = edited_model(tmp_path, "marts.store_missing_top_items", "as store_rank", "as store_rnak")
     untouched = fingerprint(conn, world, s3)
 
     result = preview(conn, D, sql_dir=tree)
