@@ -190,6 +190,20 @@ def test_the_preview_predicts_what_running_the_change_publishes_and_pushes(pushe
             assert real["detail"].startswith(predicted[name].verdict.message)
 
 
+def test_the_model_files_as_published_preview_to_no_change(pushed_day, world, s3):
+    conn = pushed_day
+    untouched = fingerprint(conn, world, s3)
+
+    result = preview(conn, D)
+
+    assert fingerprint(conn, world, s3) == untouched
+    assert result.exit_code == PASSES, result.reasons
+    for each in result.consumers:
+        assert each.diff.counts() == {"added": 0, "changed": 0, "removed": 0, "unchanged": len(each.diff.before)}
+        assert len(each.diff.before) > 0 and sum(each.plan.counts().values()) == 0, each.consumer.name
+        assert each.verdict.allowed and each.verdict.baseline == len(each.diff.before)
+
+
 def test_a_change_that_breaks_an_export_contract_is_stopped_as_the_real_gate_stops_it(pushed_day, world, s3,
                                                                                        tmp_path):
     conn = pushed_day
