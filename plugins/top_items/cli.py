@@ -155,6 +155,8 @@ def _preview(args) -> int:
     from top_items.preview.report import format_report
     from top_items.preview.run import NothingToPreview, preview
 
+    for chatty in ("soda", "top_items"):  # every check's table and every model's SQL would bury the report
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     with warehouse_connection() as conn:
         try:
             result = preview(conn, args.date, against=args.against, sql_dir=Path(args.sql_dir).resolve())

@@ -3,6 +3,8 @@ sample, the push plan, the volume guard's verdict and the contract's outcome; la
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from top_items.activation.plan import ADD, CHANGE, REMOVE, RESTAMP, list_items
@@ -12,7 +14,7 @@ from top_items.quality.gate import GateResult
 from top_items.quality.outcomes import failure_line
 from top_items.settings import REPO_ROOT
 
-WIDTH = 100  # a sample line is cut here
+WIDTH = 110  # a sample line is cut here, the guard's verdict wrapped
 MARKS = {ADDED: "+", CHANGED: "~", REMOVED: "-"}
 
 
@@ -77,7 +79,8 @@ def _consumer_lines(each: ConsumerPreview, sample: int) -> list[str]:
         lines.append(f"  push plan against the ledger: {counts[ADD]} adds, {counts[CHANGE]} changes, "
                      f"{counts[RESTAMP]} restamps, {counts[REMOVE]} removes ({each.plan.rows} rows)")
     if each.verdict:
-        lines.append(f"  volume guard {_guard_word(each)}: {each.verdict.message}")
+        lines.append(textwrap.fill(f"  volume guard {_guard_word(each)}: {each.verdict.message}", WIDTH,
+                                   subsequent_indent="    ", break_on_hyphens=False))
     lines.append(_gate_lines(each.gate, indent="  "))
     return lines
 
