@@ -251,6 +251,23 @@ def _destinations(args) -> int:
               + ", ".join(f"{name} {'HOLDS IT' if held[(name, store, sku)] else 'not there'}"
                           for name in consumers()))
     return 0
+def _preview(args) -> int:
+    """Build the model files on disk aside for D, run the gates there, and diff each consumer with what is published."""
+    from top_items.connections import warehouse_connection
+    from top_items.preview import CANNOT_PREVIEW
+    from top_items.preview.report import format_report
+    from top_items.preview.run import NothingToPreview, preview
+
+    for chatty in ("soda", "top_items"):  # every check's table and every model's SQL would bury the report
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    with warehouse_connection() as conn:
+        try:
+            result = preview(conn, args.date, against=args.against, sql_dir=Path(args.sql_dir).resolve())
+        except NothingToPreview as exc:
+            print(f"cannot preview: {exc}")
+            return CANNOT_PREVIEW
+    print(format_report(result, sample=args.sample))
+    return result.exit_code
 
 
 def _impact(args) -> int:
@@ -342,6 +359,25 @@ def parser() -> argparse.ArgumentParser:
     dest.add_argument("--sku")
     dest.set_defaults(func=_destinations)
 
+    from top_items.preview import BASELINES, CANNOT_PREVIEW, PASSES, STOPPED
+
+    pre = sub.add_parser(
+        "preview", help="what the model files on disk would publish and push for day D (nothing moves)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build the model files into shadow schemas preview_<date>_<hash>_<layer> from D's raw data, run\n"
+                    "the marts gate and every export contract there, and print per consumer the records added,\n"
+                    "changed and removed against what is published for D, the push plan and the volume guard's\n"
+                    "verdict. Writes nothing but the shadow, which it drops; calls no destination.",
+        epilog=f"exit codes: {PASSES} every model builds, every gate passes and no volume guard would block;\n"
+               f"  {STOPPED} a model fails to build, a gate fails or a guard would block (a real run of the change\n"
+               f"  would be stopped: fail the pull request); {CANNOT_PREVIEW} nothing to preview (D not loaded) or "
+               "bad arguments")
+    pre.add_argument("--date", required=True, help="feed date D, YYYY-MM-DD (its raw data must be loaded)")
+    pre.add_argument("--against", choices=BASELINES, default=BASELINES[0],
+                     help="the baseline: what is published in marts/exports for D (the only one; see README)")
+    pre.add_argument("--sql-dir", default=str(settings.SQL_DIR), help="the model files to preview (include/sql)")
+    pre.add_argument("--sample", type=int, default=3, help="records shown per consumer and kind of change")
+    pre.set_defaults(func=_preview)
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
     impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")
     impact.set_defaults(func=_impact)

@@ -144,19 +144,13 @@ def recorded(conn, run: SyncRun, destination: Destination):
 
 def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: Hook) -> None:
     spec, snapshot = run.consumer, isinstance(destination, Snapshot)
-    state = ledger.load_state(conn, spec.name)
-    run.plan = plan = diff(spec, ledger.export_rows(conn, spec, run.feed_date), state, run.feed_date,
-                           keep_records=snapshot)
+    run.plan = plan = plan_sync(conn, spec, run.feed_date, ledger.export_rows(conn, spec, run.feed_date),
+                                keep_records=snapshot)
     run.counts.update({ledger.counter("planned", kind): n for kind, n in plan.counts().items()})
     log.info("%s -> %s for %s: plan %s", spec.name, spec.destination, run.feed_date, plan.describe())
 
-    newest = ledger.newest_pushed_feed_date(conn, spec.name)
-    backfill = newest is not None and date.fromisoformat(run.feed_date) < newest
-    if backfill:  # nothing a consumer reads moves backwards, so there is no jump to guard against
-        verdict = VolumeVerdict(True, run.baseline, plan.rows, f"backfill of {run.feed_date} (newest pushed: "
-                                                               f"{newest}): the guard applies to the newest day only")
-    else:
-        verdict = check_volume(spec, plan, run.baseline, overridden=overridden)
+    verdict, newest = weigh(conn, spec, plan, run.feed_date, run.baseline, overridden=overridden)
+    backfill = newest is not None
     (log.info if verdict.allowed and not overridden else log.warning)("volume guard: %s", verdict.message)
     if run.mode == "dry_run":
         run.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
@@ -182,13 +176,29 @@ def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: 
         destination.connect()
     hook("planned", 0, 0)
     if snapshot and nothing:
-        run.held_after = plan.rows
+        run.held_after = run.held_after if backfill else plan.rows
     elif snapshot:
         publish(conn, run, destination, plan, record_state=not backfill, hook=hook)
     else:
         push_ops(conn, run, destination, plan, hook)
         judge_rejections(run)
         run.held_after = ledger.held(conn, spec.name)
+
+
+def plan_sync(conn, spec: Consumer, feed_date: str, rows, *, keep_records: bool = False) -> Plan:
+    """Diff export rows for ``feed_date`` against what the ledger says the destination holds."""
+    return diff(spec, rows, ledger.load_state(conn, spec.name), feed_date, keep_records=keep_records)
+
+
+def weigh(conn, spec: Consumer, plan: Plan, feed_date: str, baseline: int | None, *,
+          overridden: bool = False) -> tuple[VolumeVerdict, date | None]:
+    """The volume guard's verdict on a plan, and the newest feed date pushed when ``feed_date`` is older (a
+    backfill: nothing a consumer reads moves backwards, so there is no jump to guard against)."""
+    newest = ledger.newest_pushed_feed_date(conn, spec.name)
+    if newest is not None and date.fromisoformat(feed_date) < newest:
+        return VolumeVerdict(True, baseline, plan.rows, f"backfill of {feed_date} (newest pushed: {newest}): "
+                                                        "the guard applies to the newest day only"), newest
+    return check_volume(spec, plan, baseline, overridden=overridden), None
 
 
 def publish(conn, run: SyncRun, destination: Snapshot, plan: Plan, *, record_state: bool,

@@ -38,9 +38,13 @@ def counter(stage: str, kind: str) -> str:
     return f"{stage}_{kind}s"
 
 
-def export_rows(conn, consumer: Consumer, feed_date: str, *, batch: int = 5000) -> Iterator[dict]:
-    """The consumer's export for one feed date, streamed in key order: the only query a push reads."""
-    schema, table = consumer.export.split(".")
+def export_rows(conn, consumer: Consumer, feed_date: str, *, batch: int = 5000,
+                relation: str | None = None) -> Iterator[dict]:
+    """The consumer's export for one feed date, streamed in key order: the only query a push reads.
+
+    ``relation``: read this table instead of the published export (a preview reads its shadow build's).
+    """
+    schema, table = (relation or consumer.export).split(".")
     order = sql.SQL(", ").join(map(sql.Identifier, consumer.key))
     query = sql.SQL("select * from {} where feed_date = %s order by {}").format(sql.Identifier(schema, table), order)
     with conn.transaction(), conn.cursor(name=f"export_{consumer.name}") as cur:

@@ -91,13 +91,16 @@ class GateResult:
 
 
 def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, str] | None = None,
-             data_source=None, contracts_dir: Path = CONTRACTS_DIR) -> GateResult:
+             data_source=None, contracts_dir: Path = CONTRACTS_DIR, rules: dict | None = None,
+             record: bool = True) -> GateResult:
     """Verify the gate's contracts for ``feed_date`` and record every check in ops.dq_results.
 
     ``conn``: an autocommit psycopg connection to the warehouse (reads history, writes ops tables).
     ``layers``: the schema each layer's tables are in for this run (``Workspace.variables()``: the build the
     gate audits); by default the published schemas, named after their layer.
     ``data_source``: a Soda data source; by default one built from the Airflow ``warehouse`` connection.
+    ``rules``: the rule parameters the contracts see (default include/sql/vars.yml; a preview passes its tree's).
+    ``record``: store the checks and the day's metrics (a preview's verdict on a shadow build stores nothing).
     Raises :class:`contracts.UnknownGateError` for an unknown gate and lets connection errors propagate
     (the task's retries handle those); data problems never raise here: see ``raise_for_failures()``.
     """
@@ -111,7 +114,7 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     if opened:
         data_source.open_connection()
     try:
-        variables = _variables(feed_date, soda.database_name(data_source), layers or {})
+        variables = _variables(feed_date, soda.database_name(data_source), layers or {}, rules)
         for dataset in datasets:
             # Decided before the checks run: a good day recorded meanwhile (by a run of an earlier day) must not
             # turn a comparison that found no baseline into a failure.
@@ -121,11 +124,13 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     finally:
         if opened or own_data_source:
             data_source.close_connection()
-    with conn.transaction():
-        _record_results(conn, result)
-        if result.ok:
-            result.metrics_recorded = history.record(
-                conn, [d for d in datasets if d.split(".")[0] not in PUBLISHED_LAYERS], feed_date, run_id, layers)
+    if record:
+        with conn.transaction():
+            _record_results(conn, result)
+            if result.ok:
+                result.metrics_recorded = history.record(
+                    conn, [d for d in datasets if d.split(".")[0] not in PUBLISHED_LAYERS], feed_date, run_id,
+                    layers)
     result.seconds = time.monotonic() - started
     log.info("%s", result.summary())
     for check in result.checks:
@@ -135,13 +140,13 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     return result
 
 
-def _variables(feed_date: str, database: str, layers: dict[str, str]) -> dict:
+def _variables(feed_date: str, database: str, layers: dict[str, str], rules: dict | None = None) -> dict:
     """What the contracts may use: the run's date, the database, each layer's schema, the rule parameters
     (numbers stay numbers, so ``valid_max: ${var.store_top_n}`` is read as one)."""
     from top_items.transform.models import LAYERS
     from top_items.transform.models import variables as rule_variables
 
-    values = dict(rule_variables())
+    values = dict(rule_variables() if rules is None else rules)
     values.update({layer: layers.get(layer, layer) for layer in LAYERS})
     values.update(feed_date=feed_date, database=database)
     return values

@@ -37,10 +37,13 @@ def render(conn, model: Model, params: dict[str, Any], workspace: Workspace | No
     return psycopg.ClientCursor(conn).mogrify(workspace.rewrite(text) if workspace else text, params)
 
 
-def build(conn, model: Model, workspace: Workspace) -> ModelBuild:
+def build(conn, model: Model, workspace: Workspace, *, rules: dict[str, Any] | None = None,
+          record: bool = True) -> ModelBuild:
+    """``rules``: the rule parameters (default include/sql/vars.yml; a preview passes its own tree's).
+    ``record``: log the build in ops.model_runs (a preview's shadow build is not a run's, so it does not)."""
     started = time.monotonic()
     feed_date = workspace.feed_date
-    select = render(conn, model, {**variables(), "feed_date": feed_date}, workspace)
+    select = render(conn, model, {**(variables() if rules is None else rules), "feed_date": feed_date}, workspace)
     target = workspace.identifier(model.qualified_name)
     log.info("building %s (%s) for %s into %s:\n%s", model.qualified_name, model.materialized, feed_date,
              workspace.relation(model.qualified_name), select)
@@ -59,9 +62,11 @@ def build(conn, model: Model, workspace: Workspace) -> ModelBuild:
             # picks nested loops (a 10k-row join took 50 s instead of 50 ms).
             conn.execute(sql.SQL("analyze {}").format(target))
         seconds = time.monotonic() - started
-        conn.execute("insert into ops.model_runs (run_id, model, feed_date, materialized, row_count, duration_s) "
-                     "values (%s, %s, %s, %s, %s, %s)",
-                     (workspace.run_id, model.qualified_name, feed_date, model.materialized, rows, round(seconds, 3)))
+        if record:
+            conn.execute("insert into ops.model_runs (run_id, model, feed_date, materialized, row_count, duration_s) "
+                         "values (%s, %s, %s, %s, %s, %s)",
+                         (workspace.run_id, model.qualified_name, feed_date, model.materialized, rows,
+                          round(seconds, 3)))
     log.info("built %s: %d rows in %.2fs", model.qualified_name, rows, seconds)
     return ModelBuild(model.qualified_name, model.materialized, feed_date, rows, seconds)
 

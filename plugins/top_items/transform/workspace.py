@@ -17,6 +17,7 @@ from psycopg import sql
 from top_items.transform.models import LAYERS
 
 PREFIX = "build_"
+PREVIEW_PREFIX = "preview_"  # a change preview's shadow build (top_items/preview): never published, never a leftover
 _LAYER_REFERENCE = re.compile(r"\b(from|join)(\s+)(" + "|".join(LAYERS) + r")\.", re.IGNORECASE)
 
 
@@ -24,13 +25,14 @@ _LAYER_REFERENCE = re.compile(r"\b(from|join)(\s+)(" + "|".join(LAYERS) + r")\."
 class Workspace:
     feed_date: str
     run_id: str
+    prefix: str = PREFIX
 
     @property
     def key(self) -> str:
         return f"{self.feed_date.replace('-', '')}_{hashlib.sha1(self.run_id.encode()).hexdigest()[:10]}"
 
     def schema(self, layer: str) -> str:
-        return f"{PREFIX}{self.key}_{layer}"
+        return f"{self.prefix}{self.key}_{layer}"
 
     def relation(self, qualified_name: str) -> str:
         layer, _, name = qualified_name.partition(".")
@@ -50,7 +52,7 @@ class Workspace:
     def create(self, conn) -> None:
         """Create the run's schemas (idempotent); the models of one run build in parallel, so one at a time."""
         with conn.transaction():
-            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (PREFIX + self.key,))
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (self.prefix + self.key,))
             for layer in LAYERS:
                 conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(self.schema(layer))))
 
