@@ -63,6 +63,7 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
 
     step("load_reference_snapshots", lambda: tasks.load_reference_snapshots(FEED_DATE, RUN_ID))
     feed = step("ingest_inventory_feeds", lambda: tasks.ingest_inventory_feeds(FEED_DATE, RUN_ID))
+    step("ingest_retailer_feedback", lambda: tasks.ingest_retailer_feedback(FEED_DATE, RUN_ID))
     step("gate_raw", lambda: tasks.quality_gate("raw", FEED_DATE, RUN_ID))
     models = discover()
     for model in models:
@@ -80,6 +81,7 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
               for name in consumers()}
     facts["salesforce_bulk_jobs"] = bulk_jobs(world)
     facts["salesforce_bulk_threshold"] = consumers()["salesforce"].bulk_threshold
+    step("notify_override_owners", lambda: tasks.notify_override_owners(FEED_DATE, RUN_ID))
     step("run_summary", lambda: tasks.run_summary(FEED_DATE, RUN_ID, {}))
     again = {name: tasks.push_to_consumer(name, FEED_DATE, f"{RUN_ID}-again") for name in consumers()}
     return {

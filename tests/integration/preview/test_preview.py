@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from tests.support.mock_control import MockControl
+from mocks.control import MockControl
 from top_items import settings
 from top_items.activation import ledger
 from top_items.activation.engine import sync_consumer
