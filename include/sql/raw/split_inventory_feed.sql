@@ -1,10 +1,16 @@
 -- Split one feed date's landed lines into the day's new partition and quarantined rows with their reason.
--- Inputs (temp tables): feed_landing (seq, line) and feed_files (source_file, header_seq, store_id: the store the
--- file's name says it reports; a file's lines follow its header's seq). Parameters: feed_date and the loader limits
--- of include/sql/vars.yml. Set-based, and one pass over the lines: each line is parsed once, valid rows go straight
+-- Inputs (temp tables): feed_landing (file_no, seq, line) and feed_files (file_no, source_file, header_seq, store_id:
+-- the store the file's name says it reports; a file's lines follow its header's seq).
+-- Parameters: feed_date and the loader limits of include/sql/vars.yml. Set-based, and one pass over the lines: each line is parsed once, valid rows go straight
 -- into raw.inventory_feed_incoming (no index yet: the key is built in one sort afterwards) and the others into
 -- feed_rejected with their parsed fields. The loader (ingest/feeds.py) then runs the steps that follow.
 set local work_mem = '256MB';
+
+-- The planner must know how large the day is, and its files (a nested loop over a million lines would probe the SKUs
+-- a million times).
+analyze feed_landing;
+
+analyze feed_files;
 
 select raw.begin_feed_day(%(feed_date)s::date);
 
@@ -18,37 +24,27 @@ create temp table feed_rejected (
     reason      text not null
 ) on commit drop;
 
-with files as (
-    select
-        array_agg(header_seq order by header_seq) as header_seqs,
-        array_agg(source_file order by header_seq) as names,
-        array_agg(store_id order by header_seq) as stores
-    from feed_files
-),
-
-lines as (
-    -- a line belongs to the last file whose header came before it: a binary search per line, no join.
+with lines as (
     -- Quotes are dropped before splitting: no feed value may contain a quote or a comma; an over-long line is never
     -- split (a 100 MB line costs one length, not an array). Offset 0: the split is computed once per line.
     select
         landing.seq,
         landing.line,
-        width_bucket(landing.seq, files.header_seqs) as file_no,
+        landing.file_no,
         octet_length(landing.line) > %(max_line_bytes)s as too_long,
         case when octet_length(landing.line) <= %(max_line_bytes)s
             then string_to_array(
                 case when strpos(landing.line, '"') > 0 then replace(landing.line, '"', '') else landing.line end, ',')
         end as parts
     from feed_landing as landing
-    cross join files
     offset 0
 ),
 
 fields as (
     select
-        files.names[file_no] as source_file,
-        files.stores[file_no] as file_store_id,
-        (lines.seq - files.header_seqs[file_no] + 1)::integer as source_line,
+        files.source_file,
+        files.store_id as file_store_id,
+        (lines.seq - files.header_seq + 1)::integer as source_line,
         lines.line,
         lines.too_long,
         cardinality(parts) as field_count,
@@ -57,7 +53,7 @@ fields as (
         parts[3] as remaining_qty,
         parts[4] as reported_at
     from lines
-    cross join files
+    inner join feed_files as files on files.file_no = lines.file_no
 ),
 
 known_stores as (

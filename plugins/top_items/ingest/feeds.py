@@ -27,9 +27,15 @@ log = logging.getLogger(__name__)
 # line for its shape; the column count is checked in SQL and a bad line is quarantined, not lost.
 COPY_LINES = "copy feed_landing (line) from stdin (format csv, delimiter e'\\x01', quote e'\\x02')"
 LANDING_TABLES = """
-create temp table feed_landing (seq bigint generated always as identity, line text) on commit drop;
-create temp table feed_files (source_file text primary key, header_seq bigint not null, store_id text not null)
-    on commit drop
+create temp table feed_landing (
+    file_no integer not null default current_setting('top_items.file_no')::integer,
+    seq     bigint generated always as identity,
+    line    text
+) on commit drop;
+create temp table feed_files (
+    file_no integer generated always as identity, source_file text primary key, header_seq bigint not null,
+    store_id text not null
+) on commit drop
 """
 # Bytes that would let a line split or merge others, or that COPY refuses inside text: the framing's own
 # delimiter and quote, NUL and a bare CR. Each becomes SUB (\x1a), so the line keeps its place and the split
@@ -182,9 +188,11 @@ def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
                          f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
     try:
         with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
-            # One sequence value stands for the header line, so a row's line number is seq - header_seq + 1.
-            conn.execute("insert into feed_files select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq')), %s",
-                         (obj.key, store_id))
+            # One sequence value stands for the header line, so a row's line number is seq - header_seq + 1; the
+            # file's number becomes each of its lines' file_no (feed_landing's default reads it).
+            conn.execute("with file as (insert into feed_files (source_file, header_seq, store_id) "
+                         "select %s, nextval(pg_get_serial_sequence('feed_landing', 'seq')), %s returning file_no) "
+                         "select set_config('top_items.file_no', file_no::text, true) from file", (obj.key, store_id))
             with conn.cursor().copy(COPY_LINES) as copy:
                 for chunk in framed(obj.chunks()):
                     copy.write(chunk)
