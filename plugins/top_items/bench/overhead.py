@@ -46,6 +46,7 @@ TASK_STARTS = {
 }
 START = """
 import json, time
+import airflow.sdk  # a task's process has Airflow loaded already: only what the task adds is timed
 started = time.monotonic()
 import top_items.tasks
 {body}
