@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from top_items import alerts, assets, tasks
+from top_items import alerts, assets, lineage, tasks
 from top_items.registry import consumers
 
 
@@ -31,7 +31,8 @@ def reconcile_consumer(consumer: str) -> dict:
 )
 def reconcile():
     for name in consumers():
-        reconcile_consumer.override(task_id=f"reconcile_{name}", outlets=[assets.consumer(name)])(name)
+        reconcile_consumer.override(task_id=f"reconcile_{name}", inlets=assets.reads(lineage.consumer_node(name)),
+                                    outlets=[assets.consumer(name)])(name)
 
 
 reconcile()
