@@ -82,7 +82,7 @@ def push_to_consumer(consumer: str) -> dict:
                                   override_volume_guard=consumer in params["override_volume_guard"])
 
 
-@task(trigger_rule="all_done", on_failure_callback=None)
+@task(trigger_rule="all_done", on_failure_callback=None, on_success_callback=None)
 def run_summary() -> str:
     return tasks.run_summary(*_day(), _states())
 
@@ -96,7 +96,7 @@ def run_summary() -> str:
     # weight_rule upstream: a task later in a run outranks the start of another run, so runs that have begun finish
     # first and waiting claims never take the last worker slots from the day they wait for.
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure,
-                  "weight_rule": "upstream"},
+                  "on_success_callback": alerts.on_task_recovery, "weight_rule": "upstream"},
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
                            description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),
