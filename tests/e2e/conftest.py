@@ -88,10 +88,22 @@ class Destinations:
         return {"retailer_app": self.retailer_app(), "salesforce": self.salesforce(), "crm": self.crm()}
 
 
+def close_incidents() -> None:
+    """Open incidents live in Airflow's metadata (top_items/alerts.py): each test starts with none, as the pager."""
+    from airflow.models import Variable
+    from airflow.utils.session import create_session
+
+    from top_items.alerts import INCIDENT_PREFIX
+
+    with create_session() as session:
+        session.query(Variable).filter(Variable.key.startswith(INCIDENT_PREFIX)).delete(synchronize_session=False)
+
+
 @pytest.fixture
-def destinations(world, s3) -> Destinations:
+def destinations(world, s3, airflow_db) -> Destinations:
     found = Destinations(world)
     found.reset()
+    close_incidents()
     return found
 
 
