@@ -160,13 +160,13 @@ def make_app(state_dir: Path) -> Flask:
         names = sorted({event["job"]["namespace"] for event in _events()})
         return json_response({"namespaces": [{"name": name} for name in names]})
 
-    @app.get("/api/v1/namespaces/<namespace>/jobs")
+    @app.get("/api/v1/namespaces/<path:namespace>/jobs")  # a namespace may hold slashes (postgres://h:p)
     def list_jobs(namespace: str):
         found = [job for (ns, _), job in sorted(jobs(_events()).items()) if ns == namespace]
         set_record_count(len(found))
         return json_response({"jobs": found, "totalCount": len(found)})
 
-    @app.get("/api/v1/namespaces/<namespace>/datasets")
+    @app.get("/api/v1/namespaces/<path:namespace>/datasets")
     def datasets(namespace: str):
         refs = sorted({_key(d) for job in jobs(_events()).values() for d in (*job["inputs"], *job["outputs"])
                        if d["namespace"] == namespace})
