@@ -98,6 +98,14 @@ def test_a_run_succeeds_while_the_lineage_receiver_is_down(world, warehouse, s3,
     assert destinations.lineage("events/lineage")["totalCount"] == 0
 
 
+def run_states(destinations) -> dict[str, list[str]]:
+    """Each job's event types, oldest first, as the receiver holds them."""
+    states = defaultdict(list)
+    for event in reversed(destinations.lineage("events/lineage")["events"]):
+        states[event["job"]["name"]].append(event["eventType"])
+    return states
+
+
 def _api(services: AirflowServices) -> requests.Session:
     password = json.loads((services.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
     session = requests.Session()
@@ -121,6 +129,9 @@ def test_airflow_rest_api_and_the_receiver_show_the_asset_graph_after_a_schedule
         [(_, _, state)] = services.wait_for_runs(DAG, 1, timeout=900)  # one run
         assert state == "success", services.logs()
         found = api.get(f"{base}/assets", params={"limit": 100}, timeout=30).json()["assets"]
+        # the scheduler sends the run's own events from a process pool: wait for the last before stopping it
+        services._until(lambda: run_states(destinations).get(DAG, [])[-1:] == ["COMPLETE"], 60,
+                        "the scheduler did not report the run's completion")
     except BaseException:
         print(services.logs())
         raise
@@ -147,9 +158,7 @@ def test_airflow_rest_api_and_the_receiver_show_the_asset_graph_after_a_schedule
     assert [name for name in written_this_run if by_name[name]["last_asset_event"] is None] == []
 
     # the same run, as the scheduler and its workers reported it: the run itself and every task, each begun and done
-    states = defaultdict(list)
-    for event in reversed(destinations.lineage("events/lineage")["events"]):
-        states[event["job"]["name"]].append(event["eventType"])
+    states = run_states(destinations)
     assert states.pop(DAG) == ["START", "COMPLETE"]
     assert {job: reported[-1] for job, reported in states.items()} == {f"{DAG}.{task.task_id}": "COMPLETE"
                                                                       for task in pipeline().tasks}
