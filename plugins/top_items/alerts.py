@@ -5,8 +5,10 @@
 good (not on each retry). Downstream tasks of a failed one end ``upstream_failed`` without a callback, so a broken
 gate pages once, naming its cause, however many consumers it protected. The failure opens an incident for that task
 (an Airflow Variable ``top_items.incident.<dag>.<task>``, listed in the UI under Admin > Variables); when a later
-run of the same task succeeds, :data:`on_task_recovery` (its ``on_success_callback``) posts a recovery alert that
-names the incident, and closes it. A success with no open incident costs one Variable read and posts nothing.
+run of the same task succeeds for that feed date or a later one, :data:`on_task_recovery` (its
+``on_success_callback``) posts a recovery alert that names the incident, and closes it. A backfill of older days
+succeeding meanwhile does not: the broken day is still broken. A success with no open incident costs one Variable
+read and posts nothing.
 """
 
 from __future__ import annotations
@@ -39,13 +41,18 @@ def post_alert(alert: dict) -> None:
                            f"{response.text[:300]}")
 
 
+def feed_date_of(context) -> str | None:
+    """The run's feed date: its ``feed_date`` param, else its logical date."""
+    return context["params"].get("feed_date") or (
+        context.get("logical_date") and context["logical_date"].date().isoformat()
+    )
+
+
 def build_alert(context) -> dict:
     ti = context["ti"]
     exception = context.get("exception")
     cause = f"{type(exception).__name__}: {exception}" if exception else "task failed"
-    feed_date = context["params"].get("feed_date") or (
-        context.get("logical_date") and context["logical_date"].date().isoformat()
-    )
+    feed_date = feed_date_of(context)
     first_line = str(exception).strip().splitlines()[0] if exception and str(exception).strip() else cause
     return {
         "summary": f"[{ti.dag_id}] {ti.task_id} failed for feed date {feed_date}: {first_line}"[:300],
@@ -66,12 +73,15 @@ def incident_key(dag_id: str, task_id: str) -> str:
     return f"{INCIDENT_PREFIX}{dag_id}.{task_id}"
 
 
+def recovers(incident: dict, feed_date: str | None) -> bool:
+    """A success for the incident's feed date or a later one closes it; a backfill of older days does not."""
+    return str(feed_date) >= str(incident.get("feed_date"))
+
+
 def build_recovery(context, incident: dict) -> dict:
     """The alert that closes ``incident`` (the failure alert that opened it): this run of the task succeeded."""
     ti = context["ti"]
-    feed_date = context["params"].get("feed_date") or (
-        context.get("logical_date") and context["logical_date"].date().isoformat()
-    )
+    feed_date = feed_date_of(context)
     return {
         "summary": f"[{ti.dag_id}] {ti.task_id} recovered: succeeded for feed date {feed_date} "
                    f"(failed in run {incident.get('run_id')} for feed date {incident.get('feed_date')})"[:300],
@@ -128,7 +138,7 @@ class PagerNotifier(BaseNotifier):
         ti = context["ti"]
         key = incident_key(ti.dag_id, ti.task_id)
         incident = Variable.get(key, default=None)
-        if incident is None:
+        if incident is None or not recovers(json.loads(incident), feed_date_of(context)):
             return
         alert = build_recovery(context, json.loads(incident))
         post_alert(alert)

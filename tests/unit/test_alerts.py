@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from top_items.alerts import PagerNotifier, build_alert, build_recovery, incident_key
+from top_items.alerts import PagerNotifier, build_alert, build_recovery, incident_key, recovers
 
 
 def context(run_id: str, feed_date: str | None = None, exception: Exception | None = None) -> dict:
@@ -33,3 +33,10 @@ def test_one_incident_per_task_whichever_run_broke_it():
 def test_a_notifier_is_for_failures_or_recoveries():
     with pytest.raises(ValueError, match="failure"):
         PagerNotifier("retry")
+
+
+@pytest.mark.parametrize(("succeeded_for", "closes"), [("2026-11-24", False), ("2026-11-25", True),
+                                                       ("2026-11-26", True)])
+def test_a_success_closes_an_incident_of_its_day_or_an_earlier_one_never_a_later_one(succeeded_for, closes):
+    # a backfill of older days that succeeds while the 25th is broken must not say the 25th recovered
+    assert recovers(build_alert(context("run_1", "2026-11-25")), succeeded_for) is closes
