@@ -137,10 +137,11 @@ class PagerNotifier(BaseNotifier):
 
         ti = context["ti"]
         key = incident_key(ti.dag_id, ti.task_id)
-        incident = Variable.get(key, default=None)
-        if incident is None or not recovers(json.loads(incident), feed_date_of(context)):
+        stored = Variable.get(key, default=None)
+        incident = json.loads(stored) if stored is not None else None
+        if incident is None or not recovers(incident, feed_date_of(context)):
             return
-        alert = build_recovery(context, json.loads(incident))
+        alert = build_recovery(context, incident)
         post_alert(alert)
         Variable.delete(key)
         log.info("recovery sent: %s", alert["summary"])
