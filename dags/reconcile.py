@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from top_items import alerts, assets, tasks
+from top_items import alerts, assets, lineage, tasks
 from top_items.registry import consumers
 
 
@@ -24,14 +24,16 @@ def reconcile_consumer(consumer: str) -> dict:
     schedule="@weekly",
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "on_failure_callback": alerts.on_task_failure},
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "on_failure_callback": alerts.on_task_failure,
+                  "on_success_callback": alerts.on_task_recovery},
     params={"dry_run": Param(False, type="boolean", description="List the drift; repair nothing.")},
     tags=["top-items", "activation"],
     doc_md=__doc__,
 )
 def reconcile():
     for name in consumers():
-        reconcile_consumer.override(task_id=f"reconcile_{name}", outlets=[assets.consumer(name)])(name)
+        reconcile_consumer.override(task_id=f"reconcile_{name}", inlets=assets.reads(lineage.consumer_node(name)),
+                                    outlets=[assets.consumer(name)])(name)
 
 
 reconcile()

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.sdk import Param, PokeReturnValue, TaskGroup, dag, get_current_context, task
 
-from top_items import alerts, assets, settings, tasks
-from top_items.quality.contracts import EXPORT_GATE_PREFIX
+from top_items import alerts, assets, lineage, settings, tasks
+from top_items.quality.contracts import EXPORT_GATE_PREFIX, datasets_for_gate
 from top_items.registry import consumers
 from top_items.transform.models import discover
 
@@ -49,22 +49,22 @@ def claim_feed_date() -> PokeReturnValue:
                                                          active_runs=tasks.active_runs(ti)))
 
 
-@task(outlets=assets.RAW_REFERENCE)
+@task(inlets=[assets.LANDING_REFERENCE], outlets=assets.loaded_from(lineage.LANDING_REFERENCE))
 def load_reference_snapshots() -> dict:
     return tasks.load_reference_snapshots(*_day())
 
 
-@task(outlets=assets.RAW_FEED)
+@task(inlets=[assets.LANDING_FEEDS], outlets=assets.loaded_from(lineage.LANDING_FEEDS))
 def ingest_inventory_feeds() -> dict:
     return tasks.ingest_inventory_feeds(*_day())
 
 
-@task(outlets=assets.RAW_FEEDBACK)
+@task(inlets=[assets.RETAILER_FEEDBACK], outlets=assets.loaded_from(lineage.RETAILER_FEEDBACK))
 def ingest_retailer_feedback() -> dict:
     return tasks.ingest_retailer_feedback(*_day())
 
 
-@task(outlets=[assets.table("ops.override_notices")])
+@task(inlets=[assets.table("raw.overrides")])
 def notify_override_owners() -> dict:
     return tasks.notify_override_owners(*_day())
 
@@ -79,7 +79,7 @@ def build_model(model: str) -> int:
     return tasks.build_model(model, *_day())
 
 
-@task(trigger_rule="all_done", outlets=[assets.table(m.qualified_name) for m in discover() if m.layer != "staging"])
+@task(trigger_rule="all_done", inlets=assets.publish_reads(discover()), outlets=assets.published(discover()))
 def publish(gates: list[str]) -> dict:
     states = _states()
     return tasks.publish(*_day(), {gate: states.get(_gate_task_id(gate)) == "success" for gate in gates})
@@ -92,7 +92,7 @@ def push_to_consumer(consumer: str) -> dict:
                                   override_volume_guard=consumer in params["override_volume_guard"])
 
 
-@task(trigger_rule="all_done", on_failure_callback=None)
+@task(trigger_rule="all_done", on_failure_callback=None, on_success_callback=None)
 def run_summary() -> str:
     return tasks.run_summary(*_day(), _states())
 
@@ -106,7 +106,7 @@ def run_summary() -> str:
     # weight_rule upstream: a task later in a run outranks the start of another run, so runs that have begun finish
     # first and waiting claims never take the last worker slots from the day they wait for.
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "on_failure_callback": alerts.on_task_failure,
-                  "weight_rule": "upstream"},
+                  "on_success_callback": alerts.on_task_recovery, "weight_rule": "upstream"},
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
                            description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),
@@ -120,8 +120,9 @@ def run_summary() -> str:
 def top_items_pipeline():
     setup = SQLExecuteQueryOperator(task_id="setup_warehouse", conn_id=settings.WAREHOUSE_CONN_ID,
                                     sql=list(settings.SETUP_SQL), split_statements=True, do_xcom_push=False)
-    raw_ok = quality_gate.override(task_id=_gate_task_id("raw"))("raw")
-    marts_ok = quality_gate.override(task_id=_gate_task_id("marts"))("marts")
+    raw_ok = quality_gate.override(task_id=_gate_task_id("raw"), inlets=assets.audited(datasets_for_gate("raw")))("raw")
+    marts_ok = quality_gate.override(task_id=_gate_task_id("marts"),
+                                     inlets=assets.audited(datasets_for_gate("marts")))("marts")
     reference = load_reference_snapshots()
     setup >> claim_feed_date() >> reference >> ingest_inventory_feeds() >> raw_ok
     feedback = ingest_retailer_feedback()  # last-mile overrides from the retailer app, checked against the reference
@@ -129,8 +130,10 @@ def top_items_pipeline():
 
     with TaskGroup(group_id="transform"):
         built = {}
-        for model in discover():  # one task per SQL model, wired by the dependencies read from its SQL
-            built[model.qualified_name] = build_model.override(task_id=model.name)(model.qualified_name)
+        for model in discover():  # one task per SQL model, wired (and its inlets declared) from its parsed SQL
+            built[model.qualified_name] = build_model.override(
+                task_id=model.name, inlets=assets.reads(model.qualified_name), outlets=assets.built(model),
+            )(model.qualified_name)
             for upstream in model.depends_on:
                 built[upstream] >> built[model.qualified_name]
             if model.layer == "staging":
@@ -146,8 +149,10 @@ def top_items_pipeline():
     summary = run_summary()
     feedback >> notify_override_owners() >> summary
     for name, consumer in consumers().items():  # one gate and one push per consumer: a fan-out, not a chain
-        export_ok = quality_gate.override(task_id=_gate_task_id(export_gates[name]))(export_gates[name])
-        pushed = push_to_consumer.override(task_id=f"push_{name}", outlets=[assets.consumer(name)])(name)
+        export_ok = quality_gate.override(task_id=_gate_task_id(export_gates[name]),
+                                          inlets=assets.audited(datasets_for_gate(export_gates[name])))(export_gates[name])
+        pushed = push_to_consumer.override(task_id=f"push_{name}", inlets=assets.reads(lineage.consumer_node(name)),
+                                           outlets=[assets.consumer(name)])(name)
         built[consumer.export] >> export_ok >> published >> pushed >> summary
         export_ok >> pushed
 

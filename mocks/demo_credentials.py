@@ -18,8 +18,12 @@ CRM_ACCESS_TOKEN = "pat-demo-crm-0000-0000-000000000001"
 # Pager / chat webhook (mocks/pager).
 PAGER_TOKEN = "demo-pager-token"
 
+# Lineage receiver (mocks/lineage, Marquez's lineage API): the API key OpenLineage's HTTP transport sends.
+LINEAGE_API_KEY = "demo-lineage-api-key"
+
 STATIC_TOKENS = {
     "salesforce": (SALESFORCE_ACCESS_TOKEN,),
     "crm": (CRM_ACCESS_TOKEN,),
     "pager": (PAGER_TOKEN,),
+    "lineage": (LINEAGE_API_KEY,),
 }

@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("salesforce", "crm", "pager")
+SERVICES = ("salesforce", "crm", "pager", "lineage")
 TLS_SERVICES = ("salesforce",)
 
 _children: dict[int, subprocess.Popen] = {}

@@ -27,6 +27,11 @@ os.environ.update({
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "SODA_CORE_TELEMETRY_ENABLED": "false",
 })
+# OpenLineage on from the start: the provider decides once per process whether its listener runs, before the world
+# (and the lineage receiver the `lineage` connection points at) is up.
+from top_items.world.stack import openlineage_environment  # noqa: E402
+
+os.environ.update(openlineage_environment())
 
 LAYER_SCHEMAS = ("raw", "staging", "marts", "exports", "ops")
 

@@ -285,6 +285,23 @@ def _impact(args) -> int:
     return 0
 
 
+def _lineage(args) -> int:
+    """What the lineage receiver holds: each job's latest run, with what it read and wrote."""
+    import requests
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(settings.LINEAGE_CONN_ID)
+    session = requests.Session()
+    session.trust_env = False  # the receiver is on loopback
+    response = session.get(f"{conn.host.rstrip('/')}/api/v1/namespaces/{settings.LINEAGE_NAMESPACE}/jobs",
+                           headers={"Authorization": f"Bearer {conn.password}"}, timeout=10)
+    response.raise_for_status()
+    for job in response.json()["jobs"]:
+        names = {side: ", ".join(d["name"] for d in job[side]) or "-" for side in ("inputs", "outputs")}
+        print(f"{job['name']:<52} {job['latestRun']['state'] or '':<9} {names['inputs']} -> {names['outputs']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m top_items", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -381,6 +398,8 @@ def parser() -> argparse.ArgumentParser:
     impact = sub.add_parser("impact", help="who breaks if this table changes?")
     impact.add_argument("table", help="e.g. raw.inventory_feed or marts.dim_skus")
     impact.set_defaults(func=_impact)
+    lineage = sub.add_parser("lineage", help="each job the lineage receiver knows: its last state, reads and writes")
+    lineage.set_defaults(func=_lineage)
     return p
 
 

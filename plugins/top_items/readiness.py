@@ -2,9 +2,10 @@
 
 Each consumer declares its ``tier`` in consumers.yml. The bars below are the one place a tier's requirements are
 written; each tier adds to the one before it. Static requirements are read from the repo (the registry, the export
-contracts, the destinations, the tests); ``last_push_guarded`` needs evidence from the warehouse and is judged only
-when a connection is given (``python -m top_items readiness``), so a pull request that promotes a consumer
-without hardening it fails ``tests/unit/test_readiness.py``.
+contracts, the destinations, the tests, and the lineage graph for what a consumer reads upstream, the graph
+``impact`` answers from); ``last_push_guarded`` needs evidence from the warehouse and is judged only when a
+connection is given (``python -m top_items readiness``), so a pull request that promotes a consumer without
+hardening it fails ``tests/unit/test_readiness.py``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def _named_by_a_test(consumer: Consumer, tests_dir: Path = TESTS_DIR) -> bool:
                for path in tests_dir.rglob("test_*.py"))
 
 
+def ungated_sources(consumer: Consumer, graph=None) -> list[str]:
+    """Raw tables upstream of the consumer (the lineage graph: the one ``impact`` and the DAG's assets read) that
+    the raw gate does not check against a contract."""
+    from top_items.lineage import consumer_node
+    from top_items.lineage import graph as lineage_graph
+    from top_items.quality.contracts import GATE_DATASETS, contract_path
+
+    return [node for node in (graph or lineage_graph()).upstream(consumer_node(consumer.name))
+            if node.startswith("raw.") and (node not in GATE_DATASETS["raw"] or not contract_path(node).exists())]
+
+
 def _last_push_guarded(consumer: Consumer, conn) -> bool:
     row = conn.execute("select outcome from ops.sync_runs where consumer = %s and mode = 'push' "
                        "order by sync_run_id desc limit 1", (consumer.name,)).fetchone()
@@ -68,6 +80,7 @@ BARS: tuple[Requirement, ...] = (
     Requirement("freshness check", "external", lambda c, _: _has_check(c, "metric", "freshness")),
     Requirement("volume guard", "external", lambda c, _: c.volume_bound is not None),
     Requirement("alert route", "external", lambda c, _: c.alert_route == settings.PAGER_CONN_ID),
+    Requirement("every source gated", "external", lambda c, _: not ungated_sources(c)),
     Requirement("churn bound", "production", lambda c, _: bool((c.volume_bound or {}).get("max_churn_ratio"))),
     Requirement("0 rejected rows", "production",
                 lambda c, _: c.max_rejected_rows == 0 and not c.max_rejected_ratio),

@@ -1,4 +1,4 @@
-"""The consumer registry (include/contracts/consumers.yml) and the lineage of every table to its consumers."""
+"""The consumer registry (include/contracts/consumers.yml), and "who breaks if this table changes?"."""
 
 from __future__ import annotations
 
@@ -106,16 +106,11 @@ def consumer(name: str) -> Consumer:
 
 
 def impact(table: str) -> dict[str, list[str]]:
-    """Every model downstream of ``table`` (raw, staging, marts or exports) and the consumers they feed."""
+    """Every model downstream of ``table`` (raw, staging, marts or exports) and the consumers they feed, read from
+    the lineage graph (top_items/lineage.py), the one the DAG's assets and the OpenLineage events come from."""
+    from top_items.lineage import consumer_node, graph
     from top_items.transform.models import discover
 
-    models = discover()
-    downstream: list[str] = []
-    frontier = {table}
-    for model in models:  # topological order: one pass reaches everything downstream
-        if frontier & (set(model.depends_on) | set(model.sources)):
-            downstream.append(model.qualified_name)
-            frontier.add(model.qualified_name)
-    reached = set(downstream) | {table}
-    return {"models": downstream,
-            "consumers": [c.name for c in consumers().values() if c.export in reached]}
+    reached = set(graph().downstream(table))
+    return {"models": [model.qualified_name for model in discover() if model.qualified_name in reached],
+            "consumers": [name for name in consumers() if consumer_node(name) in reached]}

@@ -20,6 +20,8 @@ AWS_CONN_ID = "aws_default"
 SALESFORCE_CONN_ID = "salesforce"
 CRM_CONN_ID = "hubspot_crm"
 PAGER_CONN_ID = "pager"
+LINEAGE_CONN_ID = "lineage"  # the lineage receiver; its extra is the OpenLineage client config
+LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's jobs
 
 # Buckets and prefixes (edge contract: the feed files and the retailer-app handoff).
 LANDING_BUCKET = "landing"

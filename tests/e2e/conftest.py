@@ -44,7 +44,8 @@ class Destinations:
                                aws_secret_access_key="app", region_name="us-east-1")
 
     def reset(self) -> None:
-        for conn_id in (settings.SALESFORCE_CONN_ID, settings.CRM_CONN_ID, settings.PAGER_CONN_ID):
+        for conn_id in (settings.SALESFORCE_CONN_ID, settings.CRM_CONN_ID, settings.PAGER_CONN_ID,
+                        settings.LINEAGE_CONN_ID):
             MockControl.from_connection(self.world.services[conn_id]).reset()
 
     def retailer_app(self) -> dict[str, bytes]:
@@ -84,14 +85,34 @@ class Destinations:
                                        headers={"Authorization": f"Bearer {spec['password']}"})
         return [alert["payload"] for alert in response.json()["alerts"]]
 
+    def lineage(self, path: str, **params) -> dict:
+        """A read of the lineage receiver's API (Marquez's), e.g. ``lineage("events/lineage")``."""
+        spec = self.world.services[settings.LINEAGE_CONN_ID]
+        response = _session(spec).get(f"{spec['host']}/api/v1/{path}", params=params, timeout=10,
+                                      headers={"Authorization": f"Bearer {spec['password']}"})
+        response.raise_for_status()
+        return response.json()
+
     def snapshot(self) -> dict:
         return {"retailer_app": self.retailer_app(), "salesforce": self.salesforce(), "crm": self.crm()}
 
 
+def close_incidents() -> None:
+    """Open incidents live in Airflow's metadata (top_items/alerts.py): each test starts with none, as the pager."""
+    from airflow.models import Variable
+    from airflow.utils.session import create_session
+
+    from top_items.alerts import INCIDENT_PREFIX
+
+    with create_session() as session:
+        session.query(Variable).filter(Variable.key.startswith(INCIDENT_PREFIX)).delete(synchronize_session=False)
+
+
 @pytest.fixture
-def destinations(world, s3) -> Destinations:
+def destinations(world, s3, airflow_db) -> Destinations:
     found = Destinations(world)
     found.reset()
+    close_incidents()
     return found
 
 

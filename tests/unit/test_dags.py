@@ -20,9 +20,12 @@ PIPELINE, SIMULATION, RECONCILE = "top_items_pipeline", "simulate_source_systems
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
 # Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, and the
-# model builds, which write only to their run's own workspace. Every other task must say what it writes (Assets).
+# builds of marts and exports, which write only to their run's own workspace (publish makes them visible). Every
+# other task must say what it writes (Assets); a staging model exists only as its build, so its build announces it.
 READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary",
-                   *(f"transform.{model.name}" for model in discover())}
+                   *(f"transform.{model.name}" for model in discover() if model.layer != "staging")}
+# Tasks that read no table: the setup, the claim (ops only) and the summary (ops only). Every other reads an asset.
+READS_NO_TABLE = {"setup_warehouse", "claim_feed_date", "run_summary"}
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +144,44 @@ def test_every_task_that_writes_declares_assets(dagbag, dag_id):
     writers = [task for task in dagbag.dags[dag_id].tasks if task.task_id not in READ_ONLY_TASKS | GATES]
     assert writers
     assert [task.task_id for task in writers if not task.outlets] == []
+
+
+def inlets(pipeline, task_id: str) -> set[str]:
+    return {asset.name for asset in pipeline.get_task(task_id).inlets}
+
+
+def test_every_task_declares_what_it_reads_from_the_lineage_graph(pipeline):
+    from top_items.lineage import LANDING_FEEDS, LANDING_REFERENCE, consumer_node, graph
+    from top_items.quality.contracts import datasets_for_gate, gates
+
+    def named(nodes) -> set[str]:
+        return {node if node.startswith("landing.") else f"warehouse.{node}" for node in nodes}
+
+    assert {task.task_id for task in pipeline.tasks if not task.inlets} == READS_NO_TABLE
+    assert inlets(pipeline, "load_reference_snapshots") == {LANDING_REFERENCE}
+    assert inlets(pipeline, "ingest_inventory_feeds") == {LANDING_FEEDS}
+    for model in discover():
+        assert inlets(pipeline, transform_task(model)) == named(graph().reads(model.qualified_name))
+    for gate in gates():
+        assert inlets(pipeline, "gate_" + gate.replace(":", "_")) == named(datasets_for_gate(gate))
+    for name in CONSUMERS:
+        assert inlets(pipeline, f"push_{name}") == named(graph().reads(consumer_node(name)))
+    published = [model for model in discover() if model.layer != "staging"]
+    assert inlets(pipeline, "publish") == named({read for m in published for read in graph().reads(m.qualified_name)})
+
+
+def test_every_table_read_has_a_task_that_writes_it(pipeline):
+    # the asset graph has no loose ends: what a task reads, another announces (the landing bucket: the producers)
+    written = {asset.name for task in pipeline.tasks for asset in task.outlets}
+    read = {asset.name for task in pipeline.tasks for asset in task.inlets}
+    assert read - written == {"landing.inventory_feeds", "landing.reference_snapshots"}
+
+
+def test_every_task_that_can_page_a_failure_pages_its_recovery(pipeline):
+    from top_items.alerts import on_task_recovery
+
+    recovering = {task.task_id for task in pipeline.tasks if on_task_recovery in (task.on_success_callback or [])}
+    assert recovering == set(pipeline.task_ids) - {"run_summary"}
 
 
 def test_publish_declares_every_published_table_as_asset(pipeline):

@@ -1,8 +1,10 @@
 """Discover the SQL models: one file per model, its layer is its folder and its schema.
 
 A model file is a single SELECT with a header comment: ``-- grain:`` (what one row is) and
-``-- materialized: view | table | incremental``. Dependencies are read from the SQL itself
-(``from``/``join`` of ``staging.``, ``marts.``, ``exports.``), like dbt's ``ref`` but without templating.
+``-- materialized: view | table | incremental``. Dependencies are read from the SQL itself by a SQL parser
+(sqlglot, Postgres dialect): every table the statement reads, in any clause, subquery or CTE, named with its layer
+(``raw.``, ``staging.``, ``marts.``, ``exports.``), like dbt's ``ref`` but without templating. A parser, not a
+pattern, so a comma join or a subquery is seen and a string or a comment that looks like ``from x.y`` is not.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import sqlglot
 import yaml
+from sqlglot import exp
 
 from top_items.settings import SQL_DIR
 
 LAYERS = ("staging", "marts", "exports")
 MATERIALIZATIONS = ("view", "table", "incremental")
-REFERENCE = re.compile(r"\b(?:from|join)\s+(raw|staging|marts|exports)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
+SOURCE_LAYER = "raw"  # tables the loaders write; a model reads them but no model builds them
 HEADER = re.compile(r"^--\s*(grain|materialized)\s*:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -55,11 +59,41 @@ def parse(path: Path) -> Model:
         )
     if "grain" not in header:
         raise ModelError(f"{path}: header needs '-- grain: <what one row is>'")
-    refs = {f"{schema.lower()}.{table.lower()}" for schema, table in REFERENCE.findall(sql)}
+    refs = tables_read(sql, path)
     own = f"{layer}.{path.stem}"
     return Model(name=path.stem, layer=layer, path=path, sql=sql, materialized=materialized, grain=header["grain"],
-                 depends_on=tuple(sorted(r for r in refs if not r.startswith("raw.") and r != own)),
-                 sources=tuple(sorted(r for r in refs if r.startswith("raw."))))
+                 depends_on=tuple(sorted(r for r in refs if not r.startswith(f"{SOURCE_LAYER}.") and r != own)),
+                 sources=tuple(sorted(r for r in refs if r.startswith(f"{SOURCE_LAYER}."))))
+
+
+def _identifier(node: exp.Identifier) -> str:
+    # Postgres folds unquoted names to lower case; a quoted one is kept as written.
+    return node.this if node.args.get("quoted") else node.this.lower()
+
+
+def tables_read(sql: str, path: Path) -> set[str]:
+    """Every ``layer.table`` the model's statement reads (its own CTEs aside)."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise ModelError(f"{path}: not valid SQL for Postgres: {exc}") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ModelError(f"{path}: a model is a single SELECT")
+    ctes = {cte.alias_or_name.lower() for cte in statements[0].find_all(exp.CTE)}
+    found = set()
+    for table in statements[0].find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # a set-returning function in FROM (generate_series, unnest) reads no table
+        name, schema = _identifier(table.this), table.args.get("db")
+        if schema is None:
+            if name not in ctes:
+                raise ModelError(f"{path}: reads {name} without its layer (write raw., staging., marts. or exports.)")
+            continue
+        schema = _identifier(schema)
+        if schema not in (SOURCE_LAYER, *LAYERS):
+            raise ModelError(f"{path}: reads {schema}.{name}; a model reads only {(SOURCE_LAYER, *LAYERS)}")
+        found.add(f"{schema}.{name}")
+    return found
 
 
 @lru_cache(maxsize=4)

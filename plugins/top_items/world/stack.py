@@ -79,7 +79,29 @@ class World:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.metadata_uri()
         for conn_id, value in self.connections().items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
+        if settings.LINEAGE_CONN_ID in self.services:  # every task's OpenLineage events go to the lineage receiver
+            env.update(openlineage_environment())
         return env
+
+
+# Every task's inputs and outputs are the inlets and outlets it declares from the lineage graph (assets.py): the
+# hook-level collector (which would replace them with whatever a hook touched) is off, and the setup task's DDL is
+# not parsed for tables. Emission runs in a thread the task waits for at most [openlineage] execution_timeout: a
+# forked emitter that blocks on a dead receiver can leave the task stuck in `running`.
+OPENLINEAGE_EMISSION_POLICY = [
+    {"scope": {}, "controls": {"hook_lineage": False}},
+    {"scope": {"operator": "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator"},
+     "controls": {"extract_operator_metadata": False}},
+]
+
+
+def openlineage_environment() -> dict[str, str]:
+    """The OpenLineage provider's settings: its client config is the ``lineage`` connection's extra."""
+    return {"AIRFLOW__OPENLINEAGE__CONFIG_CONN_ID": settings.LINEAGE_CONN_ID,
+            "AIRFLOW__OPENLINEAGE__NAMESPACE": settings.LINEAGE_NAMESPACE,
+            "AIRFLOW__OPENLINEAGE__EMISSION_POLICY": json.dumps(OPENLINEAGE_EMISSION_POLICY),
+            "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
+            "AIRFLOW__OPENLINEAGE__EXTRACTORS": "top_items.lineage_extractor.DeclaredLineageExtractor"}
 
 
 def state_file(world_dir: Path) -> Path:
@@ -150,7 +172,7 @@ def _start_mocks(world: World) -> None:
     from top_items.world.mock_connections import airflow_connection
 
     for service, conn_id in (("salesforce", settings.SALESFORCE_CONN_ID), ("crm", settings.CRM_CONN_ID),
-                             ("pager", settings.PAGER_CONN_ID)):
+                             ("pager", settings.PAGER_CONN_ID), ("lineage", settings.LINEAGE_CONN_ID)):
         running = launcher.start(service, Path(world.world_dir) / "mocks" / service, watch_parent=False)
         world.pids[service] = running.pid
         world.services[conn_id] = airflow_connection(running)

@@ -33,6 +33,11 @@ def pager_mock(tmp_path_factory):
     yield from _running(tmp_path_factory, "pager")
 
 
+@pytest.fixture(scope="session")
+def lineage_mock(tmp_path_factory):
+    yield from _running(tmp_path_factory, "lineage")
+
+
 def _control(mock: RunningMock) -> MockControl:
     control = MockControl.from_mock(mock)
     control.reset()

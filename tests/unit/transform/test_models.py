@@ -86,6 +86,29 @@ def test_parse_reads_dependencies_and_sources_from_the_sql(tmp_path):
         "marts.joined", ("marts.b", "staging.a"), ("raw.feed",))
 
 
+def test_the_parser_sees_reads_a_pattern_would_miss_and_ignores_text_that_only_looks_like_one(tmp_path):
+    path = write_model(tmp_path, "marts/parsed.sql", """
+        with staging_copy as (select * from "staging"."a")  -- from marts.commented_out
+        select s.*, 'join marts.in_a_string' as note
+        from staging_copy s, staging.b
+        where exists (select 1 from marts.c where c.id = s.id)
+          and s.id in (select id from lateral (select id from exports.d) as x)
+          and feed_date = %(feed_date)s::date
+    """)
+    assert parse(path).depends_on == ("exports.d", "marts.c", "staging.a", "staging.b")
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("select * from dim_stores", "without its layer"),
+    ("select * from ops.sync_runs", "reads ops.sync_runs"),
+    ("select 1; select 2", "single SELECT"),
+    ("select * from (", "not valid SQL"),
+])
+def test_parse_refuses_sql_whose_reads_are_not_models(tmp_path, sql, message):
+    with pytest.raises(ModelError, match=message):
+        parse(write_model(tmp_path, "marts/bad.sql", sql))
+
+
 @pytest.mark.parametrize(("relative_path", "header", "message"), [
     ("staging/no_header.sql", "", "materialized"),
     ("staging/unknown.sql", "-- grain: one row\n-- materialized: ephemeral\n", "ephemeral"),
