@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from mocks.control import MockControl
 from tests.e2e.conftest import BAD_DAY, assert_nothing_reached_a_consumer, run_dag
 from tests.e2e.test_failure_stories import move_feeds
-from tests.support.mock_control import MockControl
 from top_items import settings
 
 pytestmark = pytest.mark.timeout(900)

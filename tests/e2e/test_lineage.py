@@ -13,10 +13,10 @@ from datetime import date
 import pytest
 import requests
 
+from mocks.control import MockControl
 from tests.conftest import REPO
 from tests.e2e.conftest import GOOD_DAY, SPEC, run_dag
 from tests.support.airflow_services import AirflowServices
-from tests.support.mock_control import MockControl
 from top_items import assets, lineage, settings
 from top_items.lineage_extractor import dataset
 from top_items.registry import consumers

@@ -12,7 +12,7 @@ from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 
 from mocks import demo_credentials
-from tests.support.mock_control import MockControl
+from mocks.control import MockControl
 
 NAMESPACE, WAREHOUSE = "top_items", "postgres://127.0.0.1:5432"
 
