@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 
-import requests
 from airflow.sdk import BaseNotifier
 
 from top_items import settings
@@ -29,6 +28,7 @@ FAILURE, RECOVERY = "failure", "recovery"
 
 
 def post_alert(alert: dict) -> None:
+    import requests  # here, not at the top: the DAG file imports this module to be parsed
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(settings.PAGER_CONN_ID)

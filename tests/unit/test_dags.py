@@ -216,3 +216,14 @@ def test_parsing_a_dag_file_opens_no_connection(monkeypatch, dag_file):
     monkeypatch.setattr(psycopg, "connect", refuse)
     namespace = runpy.run_path(str(dag_file), run_name=f"parse_check_{dag_file.stem}")
     assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE))
+
+
+def test_parsing_the_dag_file_imports_no_heavy_module():
+    # The DAG processor parses the file again and again: Soda, pandas, the database drivers and the API clients
+    # are imported by the tasks that use them, never to parse.
+    import os
+
+    from top_items.bench.overhead import HEAVY, parse_once
+
+    parsed = parse_once(dict(os.environ))
+    assert parsed["heavy_modules"] == [], f"imported to parse the DAG file (of {HEAVY}): {parsed['heavy_modules']}"
