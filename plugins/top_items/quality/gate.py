@@ -202,12 +202,13 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
 
 
 def _offending_keys(conn, query: str | None, variables: dict[str, str]) -> str | None:
-    """The first rows a failing failed_rows check found: the keys a person needs to act on the alert."""
+    """The first rows a failing failed_rows check found, in the order of their first column (the key), so an alert
+    names the same keys however the rows were written: the keys a person needs to act on the alert."""
     if not query:
         return None
     try:
         rows = conn.execute(f"select * from ({contracts.resolve(query, variables)}) as offending "
-                            f"limit {SHOW_KEYS + 1}").fetchall()
+                            f"order by 1 limit {SHOW_KEYS + 1}").fetchall()
     except Exception as exc:  # noqa: BLE001  the check's own outcome stands; the keys are a courtesy
         return f"offending keys unavailable: {type(exc).__name__}"
     if not rows:
