@@ -16,7 +16,8 @@ SPEC = WorldSpec(stores=10, skus=100, days=90)
 OLDER, NEWER = "2026-11-23", "2026-11-24"
 
 
-def test_rerunning_a_day_pushes_nothing_new_and_republishes_the_same_handoff(warehouse, s3, destinations, airflow_db):
+def test_rerunning_a_day_pushes_nothing_and_leaves_every_destination_as_it_was(warehouse, s3, destinations,
+                                                                               airflow_db):
     write_day(s3, SPEC, date.fromisoformat(NEWER))
     assert run_dag("top_items_pipeline", NEWER).state == "success"
     first = destinations.snapshot()
@@ -24,16 +25,13 @@ def test_rerunning_a_day_pushes_nothing_new_and_republishes_the_same_handoff(war
 
     assert run_dag("top_items_pipeline", NEWER).state == "success"
 
-    again = destinations.snapshot()
-    assert again["salesforce"] == first["salesforce"] and again["crm"] == first["crm"]
-    pushed = dict(warehouse.execute(
-        "select distinct on (consumer) consumer, records_pushed from ops.sync_runs where consumer <> 'retailer_app' "
-        "order by consumer, sync_run_id desc").fetchall())
-    assert pushed == {"salesforce": 0, "crm": 0}
-    latest = destinations.latest()
-    assert latest["feed_date"] == NEWER and latest["run_id"] != first_latest["run_id"]  # a new run folder
-    parts = lambda objects, run: sorted(v for k, v in objects.items() if f"run={run}/part-" in k)  # noqa: E731
-    assert parts(again["retailer_app"], latest["run_id"]) == parts(first["retailer_app"], first_latest["run_id"])
+    assert destinations.snapshot() == first  # S3's objects, Salesforce's records and the CRM's companies
+    assert destinations.latest() == first_latest  # no new run folder: the app's pointer did not move
+    rerun = warehouse.execute(
+        "select distinct on (consumer) consumer, records_pushed, api_calls from ops.sync_runs "
+        "order by consumer, sync_run_id desc").fetchall()
+    assert {consumer: (pushed, calls) for consumer, pushed, calls in rerun} == {
+        "salesforce": (0, 0), "crm": (0, 0), "retailer_app": (0, 0)}  # nothing to push: not even a login
 
 
 def test_a_backfill_of_an_older_day_never_moves_a_consumer_backwards(warehouse, s3, destinations, airflow_db):
