@@ -19,10 +19,11 @@ DAGS_DIR = REPO / "dags"
 PIPELINE, SIMULATION, RECONCILE = "top_items_pipeline", "simulate_source_systems", "reconcile"
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
-# Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, and the
-# builds of marts and exports, which write only to their run's own workspace (publish makes them visible). Every
-# other task must say what it writes (Assets); a staging model exists only as its build, so its build announces it.
-READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary",
+# Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, the owners'
+# notices (ops and the pager), and the builds of marts and exports, which write only to their run's own workspace
+# (publish makes them visible). Every other task must say what it writes (Assets); a staging model exists only as its
+# build, so its build announces it.
+READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary", "notify_override_owners",
                    *(f"transform.{model.name}" for model in discover() if model.layer != "staging")}
 # Tasks that read no table: the setup, the claim (ops only) and the summary (ops only). Every other reads an asset.
 READS_NO_TABLE = {"setup_warehouse", "claim_feed_date", "run_summary"}
@@ -174,7 +175,7 @@ def test_every_table_read_has_a_task_that_writes_it(pipeline):
     # the asset graph has no loose ends: what a task reads, another announces (the landing bucket: the producers)
     written = {asset.name for task in pipeline.tasks for asset in task.outlets}
     read = {asset.name for task in pipeline.tasks for asset in task.inlets}
-    assert read - written == {"landing.inventory_feeds", "landing.reference_snapshots"}
+    assert read - written == {"landing.inventory_feeds", "landing.reference_snapshots", "landing.retailer_feedback"}
 
 
 def test_every_task_that_can_page_a_failure_pages_its_recovery(pipeline):

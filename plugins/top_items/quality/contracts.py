@@ -23,7 +23,7 @@ SCHEMA_RESOURCE = ("soda_core.contracts", "soda_data_contract_json_schema_1_0_0.
 # Which datasets each gate verifies, in order. Export gates are named after the consumer ("export:crm"); the
 # consumer registry (consumers.yml) says which export table that is.
 GATE_DATASETS: dict[str, tuple[str, ...]] = {
-    "raw": ("raw.inventory_feed", "raw.stores", "raw.skus", "raw.order_lines"),
+    "raw": ("raw.inventory_feed", "raw.stores", "raw.skus", "raw.order_lines", "raw.overrides"),
     "marts": ("marts.store_missing_top_items",),
 }
 EXPORT_GATE_PREFIX = "export:"
