@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import fetch, list_keys
+from top_items.ingest.objects import ObjectLoad, fetch, list_keys
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 class FeedbackError(Exception):
     """Feedback objects that cannot be read as the contract says (the others of the day loaded)."""
-
-
-@dataclass
-class ObjectLoad:
-    source_file: str
-    checksum_sha256: str
-    bytes: int
-    status: str = "loaded"
-    rows_in: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    error: str | None = None
-    actual_columns: list[str] | None = None
 
 
 @dataclass
@@ -120,30 +107,25 @@ def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
 def _land(conn, obj, max_id_length: int) -> ObjectLoad:
     load = ObjectLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
     if not OBJECT_NAME.fullmatch(obj.key.rsplit("/", 1)[-1]):
-        return _rejected(load, "unexpected object name: a feedback object is <name>.csv under the day's prefix")
+        return load.reject("unexpected object name: a feedback object is <name>.csv under the day's prefix")
     kind = obj.binary_kind()
     if kind:
-        return _rejected(load, f"unreadable: a {kind} object, not a UTF-8 CSV file")
+        return load.reject(f"unreadable: a {kind} object, not a UTF-8 CSV file")
     try:
         text = obj.body.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return _rejected(load, f"unreadable: not UTF-8 ({exc.reason} at byte {exc.start})")
+        return load.reject(f"unreadable: not UTF-8 ({exc.reason} at byte {exc.start})")
     # Only LF (or CRLF) ends a line: any other control byte stays in its line, which is quarantined for it.
     lines = [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
     header, *lines = lines
     load.actual_columns = [name.strip().strip('"') for name in header.split(",")] if header else None
     if load.actual_columns != list(settings.FEEDBACK_COLUMNS):
-        return _rejected(load, "empty object: no header" if not header else
+        return load.reject("empty object: no header" if not header else
                          f"header mismatch: expected {','.join(settings.FEEDBACK_COLUMNS)}; got {header}")
     rows = [(obj.key, number, line.replace("\x00", "\ufffd"), *classify(line, max_id_length))
             for number, line in enumerate(lines, start=2)]
     with conn.cursor() as cur:
         cur.executemany("insert into feedback_landing values (%s, %s, %s, %s, %s, %s, %s)", rows)
-    return load
-
-
-def _rejected(load: ObjectLoad, error: str) -> ObjectLoad:
-    load.status, load.error = "rejected", error
     return load
 
 

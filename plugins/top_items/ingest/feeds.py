@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import FetchedObject, list_keys, prefetched
+from top_items.ingest.objects import FetchedObject, ObjectLoad, list_keys, prefetched
 
 log = logging.getLogger(__name__)
 
@@ -74,22 +74,9 @@ class RejectedFilesError(FeedError):
 
 
 @dataclass
-class FileLoad:
-    source_file: str
-    checksum_sha256: str
-    bytes: int
-    status: str = "loaded"
-    rows_in: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    error: str | None = None
-    actual_columns: list[str] | None = None
-
-
-@dataclass
 class FeedLoadResult:
     feed_date: str
-    files: list[FileLoad] = field(default_factory=list)
+    files: list[ObjectLoad] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step of the load, in order
@@ -107,11 +94,11 @@ class FeedLoadResult:
         return sum(f.rows_quarantined for f in self.files)
 
     @property
-    def rejected(self) -> list[FileLoad]:
+    def rejected(self) -> list[ObjectLoad]:
         return [f for f in self.files if f.status == "rejected"]
 
     @property
-    def stale(self) -> list[FileLoad]:
+    def stale(self) -> list[ObjectLoad]:
         return [f for f in self.files if f.status == "stale"]
 
 
@@ -173,18 +160,18 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
     return result
 
 
-def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
-    load = FileLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
+def _land(conn, obj: FetchedObject, store_id: str | None) -> ObjectLoad:
+    load = ObjectLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
     if store_id is None:
-        return _rejected(load, "unexpected object name: a feed file is named "
+        return load.reject("unexpected object name: a feed file is named "
                                f"{settings.feed_key('<date>', '<store_id>').split('/')[-1]} under the day's prefix")
     kind = obj.binary_kind()
     if kind:
-        return _rejected(load, f"unreadable: a {kind} object, not a UTF-8 CSV file")
+        return load.reject(f"unreadable: a {kind} object, not a UTF-8 CSV file")
     header = obj.read_header()
     load.actual_columns = header
     if header != list(settings.FEED_COLUMNS):
-        return _rejected(load, "empty file: no header" if header is None else
+        return load.reject("empty file: no header" if header is None else
                          f"header mismatch: expected {','.join(settings.FEED_COLUMNS)}; got {','.join(header)}")
     try:
         with conn.transaction():  # a savepoint: a file COPY refuses (bad encoding) is rejected alone
@@ -197,7 +184,7 @@ def _land(conn, obj: FetchedObject, store_id: str | None) -> FileLoad:
                 for chunk in framed(obj.chunks()):
                     copy.write(chunk)
     except Exception as exc:  # psycopg reports bytes that are not UTF-8 as DataError and friends
-        return _rejected(load, f"unreadable: {str(exc).splitlines()[0]}")
+        return load.reject(f"unreadable: {str(exc).splitlines()[0]}")
     return load
 
 
@@ -209,11 +196,6 @@ def _key_incoming(conn) -> None:
     except psycopg.errors.UniqueViolation:
         sqlfiles.run(conn, "raw/dedupe_inventory_feed.sql")
         conn.execute(KEY_INCOMING)
-
-
-def _rejected(load: FileLoad, error: str) -> FileLoad:
-    load.status, load.error = "rejected", error
-    return load
 
 
 def _count(conn, result: FeedLoadResult) -> None:

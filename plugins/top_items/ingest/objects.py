@@ -20,6 +20,26 @@ SNIFF_BYTES = 4096
 
 
 @dataclass
+class ObjectLoad:
+    """What became of one landed object: its ops.load_audit row."""
+
+    source_file: str
+    checksum_sha256: str
+    bytes: int
+    status: str = "loaded"
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    actual_columns: list[str] | None = None
+
+    def reject(self, error: str) -> ObjectLoad:
+        """Refused whole, with the reason."""
+        self.status, self.error = "rejected", error
+        return self
+
+
+@dataclass
 class FetchedObject:
     key: str
     size: int
