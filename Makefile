@@ -33,23 +33,23 @@ compose-check: venv  ## (opt-in; needs a Docker host) the compose stack for real
 	$(PY) scripts/compose_check.py
 
 bench: venv  ## speed and memory of the ingest fast path and the whole day
-	$(PY) -m top_items.bench
+	$(PY) -m sandbox.bench
 
 up: venv  ## start the simulated world in the background and write .world.env
-	$(PY) -m top_items world up
+	$(PY) -m sandbox world up
 
 down: venv  ## stop it
-	$(PY) -m top_items world down
+	$(PY) -m sandbox world down
 
 ui: up  ## the same world plus Airflow's UI, scheduler, DAG processor, triggerer; Ctrl-C stops them (the world stays)
 	exec bash scripts/ui.sh
 
 lint: venv
-	$(VENV)/bin/ruff check dags plugins mocks tests
+	$(VENV)/bin/ruff check dags plugins sandbox tests
 
 # Every world a target creates: the persistent one (make up), make demo's, make bench's.
 WORLDS := .world .world-demo .world-bench
 
 clean: venv  ## stop and remove every world and Airflow home the targets create
-	for world in $(WORLDS); do $(PY) -m top_items world down --name $$world; done
+	for world in $(WORLDS); do $(PY) -m sandbox world down --name $$world; done
 	rm -rf $(WORLDS) $(addsuffix .env,$(WORLDS)) .airflow .airflow-demo

@@ -4,15 +4,15 @@
 # (FEED_DATE, what the README's first trigger passes) and today (what a scheduled run or a trigger without
 # conf uses).
 set -euo pipefail
-python -m top_items world compose-env --out "${WORLD_ENV:-/state/world.env}"
+python -m sandbox world compose-env --out "${WORLD_ENV:-/state/world.env}"
 set -a; source "${WORLD_ENV:-/state/world.env}"; set +a
-python -m top_items.world.compose check-warehouse
-python -m top_items database airflow
+python -m sandbox.world.compose check-warehouse
+python -m sandbox database airflow
 airflow db migrate
-python -m top_items.world.compose connections --out /state/connections.json
+python -m sandbox.world.compose connections --out /state/connections.json
 airflow connections import /state/connections.json --overwrite
 airflow pools import scripts/compose-pools.json
-python -m top_items.world.compose login --out "${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-/state/airflow-passwords.json}"
-python -m top_items buckets
-python -m top_items simulate --date "${FEED_DATE:-2026-11-25}" --bad-row-rate 0.005 --missing-feeds 1
-python -m top_items simulate --date "$(date -u +%F)" --bad-row-rate 0.005 --missing-feeds 1
+python -m sandbox.world.compose login --out "${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-/state/airflow-passwords.json}"
+python -m sandbox buckets
+python -m sandbox simulate --date "${FEED_DATE:-2026-11-25}" --bad-row-rate 0.005 --missing-feeds 1
+python -m sandbox simulate --date "$(date -u +%F)" --bad-row-rate 0.005 --missing-feeds 1

@@ -23,10 +23,10 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 
+from sandbox.world.airflow_api import AirflowAPI  # noqa: E402
+from sandbox.world.mock_connections import airflow_connection  # noqa: E402
 from tests.e2e.conftest import Destinations  # noqa: E402  (the consumers' own clients, as the e2e tests read them)
 from top_items import settings  # noqa: E402
-from top_items.world.airflow_api import AirflowAPI  # noqa: E402
-from top_items.world.mock_connections import airflow_connection  # noqa: E402
 
 DAG_ID = "top_items_pipeline"
 FEED_DATE = os.environ.get("FEED_DATE", "2026-11-25")

@@ -13,8 +13,8 @@ CLI_LOG="$AIRFLOW_HOME/demo-cli.log"
 trap 'status=$?; if [ $status -ne 0 ]; then echo "demo failed; the last lines of $CLI_LOG:"; tail -25 "$CLI_LOG"; fi' EXIT
 
 # The demo's own world, fresh each time, so it never mixes with a world `make up` left running.
-$PY -m top_items world up --name .world-demo --fresh 2>>"$CLI_LOG"
-trap 'status=$?; $PY -m top_items world down --name .world-demo >/dev/null 2>&1
+$PY -m sandbox world up --name .world-demo --fresh 2>>"$CLI_LOG"
+trap 'status=$?; $PY -m sandbox world down --name .world-demo >/dev/null 2>&1
       if [ $status -ne 0 ]; then echo "demo failed; the last lines of $CLI_LOG:"; tail -25 "$CLI_LOG"; fi' EXIT
 set -a; source .world-demo.env; set +a
 export AIRFLOW_HOME="$PWD/.airflow-demo"  # the env file names .airflow/, the persistent world's home
@@ -27,7 +27,7 @@ echo "--- airflow db migrate (metadata in $AIRFLOW_HOME)"
 PREV_DATE=$($PY -c 'import datetime as d, sys; print(d.date.fromisoformat(sys.argv[1]) - d.timedelta(1))' "$FEED_DATE")
 echo "--- simulate_source_systems: stores and the sync tool write days $PREV_DATE and $FEED_DATE to s3://landing/"
 for day in "$PREV_DATE" "$FEED_DATE"; do
-  AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items simulate --date "$day" --bad-row-rate 0.005 \
+  AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox simulate --date "$day" --bad-row-rate 0.005 \
     --missing-feeds 1 2>>"$CLI_LOG"
 done
 
@@ -43,7 +43,7 @@ run_day() {
 run_day "$PREV_DATE"
 
 echo "--- the last mile on $FEED_DATE: account managers add overrides, a retailer complains through the app"
-AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items last-mile --date "$FEED_DATE" 2>>"$CLI_LOG"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox last-mile --date "$FEED_DATE" 2>>"$CLI_LOG"
 echo "--- an override without an owner or an expiry is refused:"
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items overrides add --id no-owner --sku K0001 --store S0001 \
   --reason "quick fix" --date "$FEED_DATE" 2>>"$CLI_LOG" || true
@@ -53,7 +53,7 @@ run_day "$FEED_DATE"
 echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items summary --date "$FEED_DATE" 2>>"$CLI_LOG"
 echo
-AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items latest --stores 3 2>>"$CLI_LOG"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox latest --stores 3 2>>"$CLI_LOG"
 echo
 echo "--- python -m top_items overrides --date $FEED_DATE"
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items overrides --date "$FEED_DATE" 2>>"$CLI_LOG"
@@ -65,7 +65,7 @@ echo
 echo "--- python -m top_items readiness"
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items readiness 2>>"$CLI_LOG" || true
 echo "(the demo's world stops now. The commands above run in the world \`make up\` keeps; run the day there first:"
-echo " make up && source .world.env && .venv/bin/airflow db migrate && .venv/bin/python -m top_items simulate --date $FEED_DATE \\"
+echo " make up && source .world.env && .venv/bin/airflow db migrate && .venv/bin/python -m sandbox simulate --date $FEED_DATE \\"
 echo "   && .venv/bin/airflow dags test top_items_pipeline $FEED_DATE)"
 echo
 echo "demo finished in $(( $(date +%s) - started ))s"

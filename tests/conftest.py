@@ -29,7 +29,7 @@ os.environ.update({
 })
 # OpenLineage on from the start: the provider decides once per process whether its listener runs, before the world
 # (and the lineage receiver the `lineage` connection points at) is up.
-from top_items.world.stack import openlineage_environment  # noqa: E402
+from sandbox.world.stack import openlineage_environment  # noqa: E402
 
 os.environ.update(openlineage_environment())
 
@@ -38,7 +38,7 @@ LAYER_SCHEMAS = ("raw", "staging", "marts", "exports", "ops")
 
 @pytest.fixture(scope="session")
 def world():
-    from top_items.world import stack
+    from sandbox.world import stack
 
     world_dir = SESSION_DIR / "world"
     running = stack.up(world_dir, warehouse_uri=os.environ.get("WAREHOUSE_URI") or None)
@@ -71,8 +71,8 @@ def warehouse(world):
 @pytest.fixture
 def s3(world):
     """A boto3 client on moto's server, with every bucket of the world emptied."""
+    from sandbox.world.stack import BUCKETS
     from top_items.connections import s3_client
-    from top_items.world.stack import BUCKETS
 
     client = s3_client()
     for bucket in BUCKETS:

@@ -1,4 +1,5 @@
-"""``python -m top_items``: the simulated world, the source files, and read-outs of what the pipeline did.
+"""``python -m top_items``: the operator's commands: read-outs of what the pipeline did, and the few changes a
+person makes (overrides, reconcile).
 
 The pipeline itself only runs under Airflow (``airflow dags test top_items_pipeline D``): one control plane.
 """
@@ -6,80 +7,13 @@ The pipeline itself only runs under Airflow (``airflow dags test top_items_pipel
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
 
 from top_items import settings
-
-WORLD_NAME = ".world"  # the world's state lives in <repo>/<name>/ and its env file is <repo>/<name>.env
-
-
-def _world(args) -> int:
-    from top_items.world import stack
-
-    world_dir = settings.REPO_ROOT / args.name
-    env_file = settings.REPO_ROOT / f"{args.name}.env"
-    if args.action == "compose-env":
-        world = stack.compose_world()
-        env = {k: v for k, v in world.environment().items() if k.startswith(("AIRFLOW_CONN_", "AWS_"))}
-        stack.write_env_file(world, Path(args.out), env)
-        print(f"wrote the compose world's connections to {args.out}")
-        return 0
-    if args.action == "up":
-        if args.fresh:
-            stack.down(world_dir)
-            shutil.rmtree(world_dir, ignore_errors=True)
-        # A fresh world is throwaway (make demo); the others keep S3 and Airflow's metadata across down/up.
-        world = stack.up(world_dir, warehouse_uri=args.warehouse_uri or os.environ.get("WAREHOUSE_URI") or None,
-                         persistent=not args.fresh)
-        stack.write_env_file(world, env_file)
-        where = "embedded Postgres" if world.embedded_warehouse else "the server at WAREHOUSE_URI"
-        print(f"world up: warehouse on {where} ({world.warehouse_uri}), S3 on {world.s3_endpoint}"
-              + "".join(f", {name}" for name in world.services) + f"\nsource {env_file.name} to use it")
-    else:
-        stack.down(world_dir)
-        env_file.unlink(missing_ok=True)
-        print("world down")
-    return 0
-
-
-def _simulate(args) -> int:
-    from top_items.connections import s3_client
-    from top_items.simulate.catalog import WorldSpec
-    from top_items.simulate.publish import write_day
-
-    spec = WorldSpec(seed=args.seed, markets=args.markets, stores=args.stores, skus=args.skus, days=args.days,
-                     bad_row_rate=args.bad_row_rate, missing_feeds=args.missing_feeds)
-    written = write_day(s3_client(), spec, date.fromisoformat(args.date))
-    print(f"simulated {written.feed_date}: {written.feed_files} feed files, {written.files - written.feed_files} "
-          f"reference snapshots, {written.bytes / 1e6:.1f} MB -> s3://{settings.LANDING_BUCKET}/")
-    return 0
-
-
-def _buckets(args) -> int:
-    from top_items.connections import s3_client
-    from top_items.world.stack import BUCKETS, create_buckets
-
-    create_buckets(s3_client())
-    print(f"buckets ready: {', '.join(BUCKETS)}")
-    return 0
-
-
-def _database(args) -> int:
-    """Create a database beside the warehouse's (docker compose keeps Airflow's metadata there)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from top_items.world.warehouse import ensure_database, normalize_uri
-
-    parts = urlsplit(normalize_uri(os.environ["AIRFLOW_CONN_WAREHOUSE"]))
-    ensure_database(urlunsplit(parts._replace(path="/postgres")), args.name)
-    print(f"database {args.name} ready")
-    return 0
 
 
 def _summary(args) -> int:
@@ -88,27 +22,6 @@ def _summary(args) -> int:
 
     with warehouse_connection() as conn:
         print(format_summary(gather(conn, args.date)))
-    return 0
-
-
-def _latest(args) -> int:
-    """Read the handoff exactly as the retailer app would: latest.json -> manifest -> parts."""
-    from top_items.activation.destinations.retailer_app import read_latest
-    from top_items.connections import s3_client
-
-    s3 = s3_client()
-    pointer, _ = read_latest(s3, settings.RETAILER_APP_BUCKET)
-    if pointer is None:
-        print("no latest.json yet: nothing published")
-        return 1
-    manifest = json.loads(s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=pointer["manifest"])["Body"].read())
-    print(json.dumps(pointer, indent=2))
-    print(f"manifest: {manifest['row_count']} stores in {len(manifest['files'])} part(s), "
-          f"schema v{manifest['schema_version']}")
-    first = s3.get_object(Bucket=settings.RETAILER_APP_BUCKET, Key=manifest["files"][0]["key"])["Body"]
-    for line in first.read().decode().splitlines()[: args.stores]:
-        record = json.loads(line)
-        print(f"  {record['store_id']}: " + "; ".join(f"{i['rank']}. {i['name']}" for i in record["items"]))
     return 0
 
 
@@ -130,8 +43,6 @@ def _reconcile(args) -> int:
 
 def _readiness(args) -> int:
     """Each consumer's tier and every requirement of it, met or missing; non-zero when a tier is not earned."""
-    import os
-
     from top_items import readiness
 
     if os.environ.get("AIRFLOW_CONN_WAREHOUSE"):
@@ -176,32 +87,6 @@ def _overrides(args) -> int:
     print(f"overrides on {day} (expiring: within {overrides.warning_days()} days; excluded: candidate items it "
           "excluded that day):")
     print(overrides.table(found, day, overrides.warning_days(), excluded))
-    return 0
-
-
-def _last_mile(args) -> int:
-    """The demo's stakeholders: account managers add two overrides, a retailer sends feedback through the app."""
-    from top_items import overrides
-    from top_items.connections import s3_client, warehouse_connection
-    from top_items.simulate import last_mile
-
-    s3 = s3_client()
-    stores = last_mile.shown(s3)
-    if len(stores) < 3:
-        print("the retailer app holds no handoff of three stores yet: run a day first")
-        return 1
-    with warehouse_connection() as conn:
-        markets = dict(conn.execute("select store_id, market_id from marts.dim_stores where feed_date = "
-                                    "(select max(feed_date) from marts.dim_stores)").fetchall())
-        for override in last_mile.demo_overrides(stores, markets, args.date):
-            overrides.add(conn, override)
-            print(f"account manager {override.owner} adds override {override.override_id}: {override.rule} "
-                  f"{override.sku_id} for {override.scope} until {override.expires} ({override.reason})")
-    items = last_mile.demo_feedback(stores, markets)
-    key = last_mile.write_feedback(s3, args.date, items)
-    for store, sku, reason in items:
-        print(f"retailer {store} tells the app: {sku} in my list is {reason} -> s3://{settings.RETAILER_APP_BUCKET}/"
-              f"{key}")
     return 0
 
 
@@ -251,6 +136,8 @@ def _destinations(args) -> int:
               + ", ".join(f"{name} {'HOLDS IT' if held[(name, store, sku)] else 'not there'}"
                           for name in consumers()))
     return 0
+
+
 def _preview(args) -> int:
     """Build the model files on disk aside for D, run the gates there, and diff each consumer with what is published."""
     from top_items.connections import warehouse_connection
@@ -306,40 +193,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m top_items", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    world = sub.add_parser("world", help="start or stop the simulated world (warehouse, S3, mocks)")
-    world.add_argument("action", choices=["up", "down", "compose-env"])
-    world.add_argument("--out", default="/state/world.env", help="compose-env: where to write the env file")
-    world.add_argument("--name", default=WORLD_NAME,
-                       help="folder of this world's state (and <name>.env); make demo uses its own, .world-demo")
-    world.add_argument("--fresh", action="store_true", help="up: start from empty state (drops an earlier up's data)")
-    world.add_argument("--warehouse-uri", help="use this Postgres instead of the embedded one (or set WAREHOUSE_URI)")
-    world.set_defaults(func=_world)
-
-    sim = sub.add_parser("simulate", help="write day D's feeds and reference snapshots to s3://landing/")
-    sim.add_argument("--date", required=True, help="feed date, YYYY-MM-DD")
-    sim.add_argument("--seed", type=int, default=42)
-    sim.add_argument("--markets", type=int, default=4)
-    sim.add_argument("--stores", type=int, default=40)
-    sim.add_argument("--skus", type=int, default=300)
-    sim.add_argument("--days", type=int, default=90, help="days of order history")
-    sim.add_argument("--bad-row-rate", type=float, default=0.0, help="share of feed rows broken on purpose")
-    sim.add_argument("--missing-feeds", type=int, default=0, help="stores whose feed does not arrive")
-    sim.set_defaults(func=_simulate)
-
-    buckets = sub.add_parser("buckets", help="create the landing and retailer-app buckets if missing")
-    buckets.set_defaults(func=_buckets)
-
-    database = sub.add_parser("database", help="create a database on the warehouse's server if missing")
-    database.add_argument("name")
-    database.set_defaults(func=_database)
-
     summary = sub.add_parser("summary", help="print the run summary of a feed date")
     summary.add_argument("--date", required=True)
     summary.set_defaults(func=_summary)
-
-    latest = sub.add_parser("latest", help="read the retailer app's latest handoff from S3")
-    latest.add_argument("--stores", type=int, default=5, help="how many stores to show")
-    latest.set_defaults(func=_latest)
 
     rec = sub.add_parser("reconcile", help="read a consumer's destination back and repair drift from its export")
     rec.add_argument("consumer", help="a consumer of include/contracts/consumers.yml")
@@ -364,10 +220,6 @@ def parser() -> argparse.ArgumentParser:
     over.add_argument("--created", help="add: first day it applies (default --date, else today)")
     over.add_argument("--expires", help="add: first day it no longer applies (required)")
     over.set_defaults(func=_overrides)
-
-    last = sub.add_parser("last-mile", help="simulated stakeholders: two overrides and one retailer's feedback on D")
-    last.add_argument("--date", required=True, help="the day they act on (the feedback's feed_date)")
-    last.set_defaults(func=_last_mile)
 
     dest = sub.add_parser("destinations", help="does S3, Salesforce and the CRM hold a store's SKU? (read back)")
     which = dest.add_mutually_exclusive_group(required=True)

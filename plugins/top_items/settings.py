@@ -14,7 +14,7 @@ INCLUDE_DIR = REPO_ROOT / "include"
 SQL_DIR = INCLUDE_DIR / "sql"
 CONTRACTS_DIR = INCLUDE_DIR / "contracts"
 
-# Airflow connection ids (edge contract: DESIGN.md, "Ways in").
+# Airflow connection ids (edge contract: docs/contracts.md, "Connections").
 WAREHOUSE_CONN_ID = "warehouse"
 AWS_CONN_ID = "aws_default"
 SALESFORCE_CONN_ID = "salesforce"

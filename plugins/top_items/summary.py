@@ -177,7 +177,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         out.append("  nothing published")
     out.append("")
     out.append("Look at it (in the world `make up` keeps running; `make demo` stops its own):")
-    out.append("  source .world.env && .venv/bin/python -m top_items latest"
+    out.append("  source .world.env && .venv/bin/python -m sandbox latest"
                "     # the retailer app's view (latest.json)")
     out.append("  source .world.env && .venv/bin/python -m top_items summary --date " + summary["feed_date"])
     out.append("  psql \"$AIRFLOW_CONN_WAREHOUSE\" -c 'select * from marts.store_missing_top_items limit 20'")

@@ -78,15 +78,6 @@ def claim_feed_date(feed_date: str, run_id: str, *, dag_id: str, run_state, acti
     return True
 
 
-def write_source_files(feed_date: str, **knobs) -> dict:
-    from dataclasses import asdict
-
-    from top_items.simulate.catalog import WorldSpec
-    from top_items.simulate.publish import write_day
-
-    return asdict(write_day(s3_client(), WorldSpec(**knobs), date.fromisoformat(feed_date)))
-
-
 @contextmanager
 def _loading(data_errors: type[Exception]):
     """A warehouse connection (the run's setup step made the layers); a data error fails at once, unretried."""

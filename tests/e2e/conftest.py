@@ -11,11 +11,11 @@ import requests
 from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
+from sandbox.simulate.catalog import WorldSpec
+from sandbox.simulate.publish import write_day
 from tests.conftest import REPO
 from top_items import settings
-from top_items.simulate.catalog import WorldSpec
-from top_items.simulate.publish import write_day
 
 SF_FIELDS = ("Top_Item_Key__c", "Store_Id__c", "Sku_Id__c", "Sku_Name__c", "Market_Rank__c", "Feed_Date__c")
 CRM_PROPERTIES = ("store_id", "email", "top_items_you_dont_carry", "top_items_feed_date")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
 from tests.e2e.conftest import BAD_DAY, assert_nothing_reached_a_consumer, run_dag
 from tests.e2e.test_failure_stories import move_feeds
 from top_items import settings

@@ -47,8 +47,8 @@ def _database(name: str, *, create: bool = True) -> str:
 @pytest.fixture
 def celery_airflow():
     """The world (warehouse on the server, moto, mocks) and Airflow on Celery; yields (api, env, logs folder)."""
-    from top_items.world import processes, stack
-    from top_items.world.airflow_api import AirflowAPI
+    from sandbox.world import processes, stack
+    from sandbox.world.airflow_api import AirflowAPI
 
     home = SESSION_DIR / "celery"
     home.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def celery_airflow():
         "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{LOGIN[0]}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "top_items.world.processes.worker_hostname",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "sandbox.world.processes.worker_hostname",
         # Only the triggered run: unpausing would otherwise also schedule today, which nothing simulated.
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
     }
@@ -77,7 +77,7 @@ def celery_airflow():
     started = []
     try:
         for argv in (["airflow", "db", "migrate"],
-                     ["top_items", "simulate", "--date", FEED_DATE, "--bad-row-rate", "0.005", "--missing-feeds", "1"]):
+                     ["sandbox", "simulate", "--date", FEED_DATE, "--bad-row-rate", "0.005", "--missing-feeds", "1"]):
             done = subprocess.run([sys.executable, "-m", *argv], env=env, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr[-3000:]
         components = {"api-server": ["api-server", "--port", str(port)], "scheduler": ["scheduler"],

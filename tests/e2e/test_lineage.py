@@ -13,14 +13,14 @@ from datetime import date
 import pytest
 import requests
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
+from sandbox.simulate.publish import write_day
 from tests.conftest import REPO
 from tests.e2e.conftest import GOOD_DAY, SPEC, run_dag
 from tests.support.airflow_services import AirflowServices
 from top_items import assets, lineage, settings
 from top_items.lineage_extractor import dataset
 from top_items.registry import consumers
-from top_items.simulate.publish import write_day
 
 pytestmark = pytest.mark.timeout(1200)
 

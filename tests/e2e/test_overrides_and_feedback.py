@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
+from sandbox.simulate.last_mile import shown, write_feedback
+from sandbox.simulate.publish import write_day
 from tests.e2e.conftest import SPEC, run_dag
 from top_items.overrides import Override, add
-from top_items.simulate.last_mile import shown, write_feedback
-from top_items.simulate.publish import write_day
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -8,9 +8,9 @@ from datetime import date
 import boto3
 import pytest
 
+from sandbox.simulate.catalog import WorldSpec
+from sandbox.simulate.publish import write_day
 from tests.e2e.conftest import run_dag
-from top_items.simulate.catalog import WorldSpec
-from top_items.simulate.publish import write_day
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from sandbox.simulate.catalog import WorldSpec
+from sandbox.simulate.publish import write_day
 from tests.support.airflow_services import AirflowServices
 from tests.support.producers import replay_feeds
-from top_items.simulate.catalog import WorldSpec
-from top_items.simulate.publish import write_day
 
 pytestmark = pytest.mark.timeout(1500)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
 from top_items import alerts, settings
 from top_items.override_notices import send_due
 from top_items.overrides import Override, add

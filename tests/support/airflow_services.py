@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from top_items.world import processes, warehouse
+from sandbox.world import processes, warehouse
 
 TERMINAL = ("success", "failed")
 

@@ -38,13 +38,13 @@ def commands_of(argv: list[str]) -> list[list[str]]:
 def check_exists(argv: list[str]) -> None:
     if argv[:2] == ["python", "-m"]:
         assert importlib.util.find_spec(argv[2]) is not None, f"no module {argv[2]}"
-        if argv[2] == "top_items":
-            from top_items.cli import parser
+        if argv[2] in ("top_items", "sandbox"):
+            parser = importlib.import_module(f"{argv[2]}.cli").parser
 
             parser().parse_args([a.replace("${FEED_DATE:-2026-11-25}", "2026-11-25")
                                  .replace("${WORLD_ENV:-/state/world.env}", "/state/world.env") for a in argv[3:]])
-        elif argv[2] == "top_items.world.compose":
-            from top_items.world.compose import parser
+        elif argv[2] == "sandbox.world.compose":
+            from sandbox.world.compose import parser
 
             parser().parse_args(argv[3:])
     elif argv[0] == "airflow":

@@ -1,4 +1,4 @@
-"""DAG import and integrity: both DAGs parse, and the control plane is wired the way DESIGN.md describes.
+"""DAG import and integrity: both DAGs parse, and the control plane is wired the way docs/architecture.md describes.
 
 DagBag parsing needs no metadata database (AIRFLOW_HOME is conftest's throwaway folder, never migrated here).
 """
@@ -224,7 +224,7 @@ def test_parsing_the_dag_file_imports_no_heavy_module():
     # are imported by the tasks that use them, never to parse.
     import os
 
-    from top_items.bench.overhead import HEAVY, parse_once
+    from sandbox.bench.overhead import HEAVY, parse_once
 
     parsed = parse_once(dict(os.environ))
     assert parsed["heavy_modules"] == [], f"imported to parse the DAG file (of {HEAVY}): {parsed['heavy_modules']}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
 from top_items.activation.plan import map_row
 from top_items.registry import consumer
 

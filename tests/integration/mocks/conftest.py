@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mocks import demo_credentials as creds
-from mocks.control import MockControl
-from mocks.launcher import RunningMock, start
+from sandbox.mocks import demo_credentials as creds
+from sandbox.mocks.control import MockControl
+from sandbox.mocks.launcher import RunningMock, start
 
 
 def _running(tmp_path_factory, name: str):

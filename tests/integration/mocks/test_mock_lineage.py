@@ -11,8 +11,8 @@ import pytest
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 
-from mocks import demo_credentials
-from mocks.control import MockControl
+from sandbox.mocks import demo_credentials
+from sandbox.mocks.control import MockControl
 
 NAMESPACE, WAREHOUSE = "top_items", "postgres://127.0.0.1:5432"
 

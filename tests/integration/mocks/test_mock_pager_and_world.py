@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from mocks import demo_credentials as creds
-from mocks.launcher import start, stop
+from sandbox.mocks import demo_credentials as creds
+from sandbox.mocks.launcher import start, stop
 
 pytestmark = pytest.mark.timeout(60)
 

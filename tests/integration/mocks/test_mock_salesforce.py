@@ -18,7 +18,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from mocks import demo_credentials as creds
+from sandbox.mocks import demo_credentials as creds
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from mocks.control import MockControl
+from sandbox.mocks.control import MockControl
 from top_items import settings
 from top_items.activation import ledger
 from top_items.activation.engine import sync_consumer
@@ -31,10 +31,10 @@ OPS = ("ops.sync_runs", "ops.sync_state", "ops.dq_results", "ops.dq_metrics", "o
 
 # -- the real thing: a run of a tree of model files, its publication and its pushes ---------------------------
 def load_day(conn, s3, day: str = D) -> None:
+    from sandbox.simulate.catalog import WorldSpec
+    from sandbox.simulate.publish import write_day
     from top_items.ingest.feeds import load_inventory_feeds
     from top_items.ingest.reference import load_reference_snapshots
-    from top_items.simulate.catalog import WorldSpec
-    from top_items.simulate.publish import write_day
 
     write_day(s3, WorldSpec(), date.fromisoformat(day))
     load_reference_snapshots(conn, s3, day)

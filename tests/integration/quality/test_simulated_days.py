@@ -18,10 +18,10 @@ MISSING_FEED = "stores in the snapshot in force without a feed for the day"
 
 
 def _produce(conn, s3, feed_date: str):
+    from sandbox.simulate.catalog import WorldSpec
+    from sandbox.simulate.publish import write_day
     from top_items.ingest.feeds import load_inventory_feeds
     from top_items.ingest.reference import load_reference_snapshots
-    from top_items.simulate.catalog import WorldSpec
-    from top_items.simulate.publish import write_day
     from top_items.transform.build import build
     from top_items.transform.models import discover
     from top_items.transform.workspace import Workspace

@@ -1,4 +1,4 @@
-"""Each business rule of DESIGN.md pinned by a world built for it, on real Postgres."""
+"""Each business rule of docs/models.md pinned by a world built for it, on real Postgres."""
 
 from __future__ import annotations
 

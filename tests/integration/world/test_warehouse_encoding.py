@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from top_items.world.warehouse import check_utf8
+from sandbox.world.warehouse import check_utf8
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_the_world_warehouse_is_utf8(world):
 
 
 def test_compose_init_stops_on_it_with_the_message_alone(sql_ascii_database, monkeypatch, capsys):
-    from top_items.world import compose
+    from sandbox.world import compose
 
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", sql_ascii_database)
     assert compose.main(["check-warehouse"]) == 1

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from top_items.bench import report
-from top_items.bench.day import growth
-from top_items.bench.measure import alternate, median, ratio
+from sandbox.bench import report
+from sandbox.bench.day import growth
+from sandbox.bench.measure import alternate, median, ratio
 
 
 def test_alternate_runs_the_sides_in_turn_each_round():

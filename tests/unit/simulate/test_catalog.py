@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from top_items.simulate.catalog import Catalog, Sku, WorldSpec
+from sandbox.simulate.catalog import Catalog, Sku, WorldSpec
 
 NOVEMBER_TO_JANUARY = Sku(sku_id="K1", name="Peppermint", brand="B", category="seasonal", is_liquor=True,
                           volume_ml=750, season_start_month=11, season_end_month=1, price=20.0, popularity=1.0)

@@ -1,5 +1,5 @@
 """The files the simulated source systems drop: deterministic, independent per store, and true to the edge contracts
-of DESIGN.md ("Contracts at the edges")."""
+of docs/contracts.md."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from functools import lru_cache
 
 import pytest
 
+from sandbox.simulate.catalog import Catalog, WorldSpec
+from sandbox.simulate.files import BAD_ROW_KINDS, day_files, feed_rows
 from top_items import settings
-from top_items.simulate.catalog import Catalog, WorldSpec
-from top_items.simulate.files import BAD_ROW_KINDS, day_files, feed_rows
 
 DAY = date(2026, 12, 1)  # inside the peppermint vodka's season, so seasonal SKUs are on sale
 SMALL = WorldSpec(stores=8, skus=60, days=7)

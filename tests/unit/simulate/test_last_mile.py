@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sandbox.simulate.last_mile import demo_cast, demo_feedback, demo_overrides
 from top_items.overrides import refusals
-from top_items.simulate.last_mile import demo_cast, demo_feedback, demo_overrides
 
 STORES = {"S1": ["A", "B", "C"], "S2": ["A", "B"], "S3": ["B", "A", "C"], "S4": ["A", "C"], "S5": ["D"]}
 MARKETS = {"S1": "M1", "S2": "M1", "S3": "M2", "S4": "M3", "S5": "M4"}

@@ -1,4 +1,4 @@
-"""Marketing CRM destination (edge contract: DESIGN.md, "CRM (HubSpot shape)"), through hubspot-api-client.
+"""Marketing CRM destination (edge contract: docs/contracts.md, "CRM"), through hubspot-api-client.
 
 ``HubSpot(access_token=<connection password>, host=<connection host>, retry=<urllib3 Retry>)``: the Retry
 also retries POST (batch calls are POSTs) on 429/5xx and dropped connections and sleeps for Retry-After;

@@ -1,4 +1,4 @@
-"""Hand the retailer app its daily file set in S3 (edge contract: DESIGN.md, "Retailer app (S3)").
+"""Hand the retailer app its daily file set in S3 (edge contract: docs/contracts.md, "Retailer app handoff").
 
 A run folder per attempt holds JSON Lines parts and ``manifest.json``; ``_SUCCESS`` is written last with
 ``IfNoneMatch="*"``, then ``latest.json`` moves with ``IfMatch`` so two writers cannot both win. The app

@@ -1,4 +1,4 @@
-"""Salesforce destination (edge contract: DESIGN.md, "Salesforce"), through simple-salesforce 1.12.10.
+"""Salesforce destination (edge contract: docs/contracts.md, "Salesforce"), through simple-salesforce 1.12.10.
 
 Login: the OAuth token endpoint of the Airflow connection (``extra.token_url``, client credentials from
 login/password), then ``Salesforce(session_id=..., instance_url=...)`` on a requests session that trusts

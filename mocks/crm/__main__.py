@@ -1,5 +1,0 @@
-from mocks.common.server import serve
-from mocks.crm.app import make_app
-
-if __name__ == "__main__":
-    serve("crm", make_app)
