@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
-import sys
 from datetime import date
 from pathlib import Path
 
 from top_items import settings
+from top_items.cli import run
 
 WORLD_NAME = ".world"  # the world's state lives in <repo>/<name>/ and its env file is <repo>/<name>.env
 
@@ -170,7 +169,4 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    args = parser().parse_args(argv)
-    return args.func(args)
+    return run(parser(), argv)

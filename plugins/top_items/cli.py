@@ -255,8 +255,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(commands: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    """Parse ``argv`` and run the command it names, logging to stderr so stdout holds only what a person reads."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    args = parser().parse_args(argv)
+    args = commands.parse_args(argv)
     return args.func(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(parser(), argv)
