@@ -37,7 +37,8 @@ def test_the_product_never_imports_the_sandbox(path):
 
 def test_the_check_sees_an_import_of_the_sandbox(tmp_path):
     leaky = tmp_path / "leaky.py"
-    leaky.write_text("def f():\n    from sandbox.world import stack\n    return importlib.import_module('sandbox.mocks')\n")
+    leaky.write_text("def f():\n    from sandbox.world import stack\n"
+                     "    return importlib.import_module('sandbox.mocks')\n")
     assert imported_modules(leaky) >= {"sandbox.world", "sandbox.mocks"}
 
 
