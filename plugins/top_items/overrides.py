@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from top_items import rules
+
 RULES = ("suppress", "pin")
 SCOPES = ("store_id", "market_id", "license_type")
 STATES = ("scheduled", "active", "expiring", "expired")  # 'scheduled': created after the day asked about
@@ -78,9 +80,7 @@ def state(override: Override, day: date, warning_days: int) -> str:
 
 
 def warning_days() -> int:
-    from top_items.transform.models import variables
-
-    return int(variables()["override_warning_days"])
+    return int(rules.variables()["override_warning_days"])
 
 
 def add(conn, override: Override) -> None:

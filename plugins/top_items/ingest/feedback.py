@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import ObjectLoad, fetch, list_keys
+from top_items.rules import variables
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def classify(line: str, max_id_length: int) -> tuple[str | None, str | None, str
 def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
                   bucket: str = settings.RETAILER_APP_BUCKET) -> FeedbackLoadResult:
     """Load every feedback object of ``feed_date`` into overrides; raise after committing if any was rejected."""
-    from top_items.transform.models import variables
-
     rules = variables()
     keys = list_keys(s3, bucket, settings.feedback_prefix(feed_date))
     result = FeedbackLoadResult(feed_date)

@@ -20,6 +20,7 @@ import psycopg
 
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import FetchedObject, ObjectLoad, list_keys, prefetched
+from top_items.rules import variables
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,6 @@ class _Stopwatch:
 def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
                          bucket: str = settings.LANDING_BUCKET, fetch_ahead: int = 4) -> FeedLoadResult:
     """Load every feed file of ``feed_date``; raise after committing if any object was rejected whole."""
-    from top_items.transform.models import variables
-
     started = time.monotonic()
     keys = list_keys(s3, bucket, settings.feed_prefix(feed_date))
     if not any(settings.feed_store_id(feed_date, key) for key in keys):

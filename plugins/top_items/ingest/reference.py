@@ -18,6 +18,7 @@ from psycopg import sql
 
 from top_items import settings, sqlfiles
 from top_items.ingest.objects import fetch, list_keys, list_partitions
+from top_items.rules import variables
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ def _held(conn, table: str, snapshot_date: str, checksum: str) -> int | None:
 
 def _prune(conn, table: str) -> None:
     """Drop snapshots older than the retention window, keeping the one in force at its start."""
-    from top_items.transform.models import variables
-
     horizon = conn.execute(
         "select raw.snapshot_in_force(%s, max(snapshot_date) - %s::int) from raw.snapshots where table_name = %s",
         (table, variables()["reference_retention_days"], table)).fetchone()[0]

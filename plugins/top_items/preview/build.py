@@ -19,9 +19,10 @@ import psycopg
 from top_items.quality.contracts import EXPORT_GATE_PREFIX
 from top_items.quality.gate import GateResult, run_gate
 from top_items.registry import consumers
+from top_items.rules import variables
 from top_items.settings import CONTRACTS_DIR, SQL_DIR
 from top_items.transform.build import ModelBuild, build
-from top_items.transform.models import ModelError, discover, variables
+from top_items.transform.models import ModelError, discover
 from top_items.transform.workspace import PREVIEW_PREFIX, Workspace
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from top_items.layers import LAYERS, PUBLISHED_LAYERS
 from top_items.quality import contracts, history, soda
 from top_items.quality.outcomes import (
     ERROR,
@@ -32,8 +33,8 @@ from top_items.quality.outcomes import (
     map_outcome,
     threshold_text,
 )
+from top_items.rules import variables as rule_variables
 from top_items.settings import CONTRACTS_DIR
-from top_items.transform.publish import PUBLISHED_LAYERS
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,6 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
 def _variables(feed_date: str, database: str, layers: dict[str, str], rules: dict | None = None) -> dict:
     """What the contracts may use: the run's date, the database, each layer's schema, the rule parameters
     (numbers stay numbers, so ``valid_max: ${var.store_top_n}`` is read as one)."""
-    from top_items.transform.models import LAYERS
-    from top_items.transform.models import variables as rule_variables
-
     values = dict(rule_variables() if rules is None else rules)
     values.update({layer: layers.get(layer, layer) for layer in LAYERS})
     values.update(feed_date=feed_date, database=database)

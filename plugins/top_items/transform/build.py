@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from top_items.transform.models import Model, variables
+from top_items.rules import variables
+from top_items.transform.models import Model
 from top_items.transform.workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -15,14 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlglot
-import yaml
 from sqlglot import exp
 
+from top_items.layers import LAYERS, SOURCE_LAYER
 from top_items.settings import SQL_DIR
 
-LAYERS = ("staging", "marts", "exports")
 MATERIALIZATIONS = ("view", "table", "incremental")
-SOURCE_LAYER = "raw"  # tables the loaders write; a model reads them but no model builds them
 HEADER = re.compile(r"^--\s*(grain|materialized)\s*:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -129,8 +127,3 @@ def by_name(name: str, sql_dir: Path = SQL_DIR) -> Model:
             return model
     raise ModelError(f"no model named {name}")
 
-
-@lru_cache(maxsize=1)
-def variables(sql_dir: Path = SQL_DIR) -> dict:
-    """The business rules' parameters (include/sql/vars.yml): the one place they are set."""
-    return dict(yaml.safe_load((sql_dir / "vars.yml").read_text())["vars"])

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
+from top_items.layers import PUBLISHED_LAYERS
 from top_items.transform.build import columns
 from top_items.transform.models import Model, discover
 from top_items.transform.workspace import Workspace
 
 log = logging.getLogger(__name__)
-
-PUBLISHED_LAYERS = ("marts", "exports")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from top_items.transform.models import LAYERS
+from top_items.layers import LAYERS
 
 PREFIX = "build_"
 PREVIEW_PREFIX = "preview_"  # a change preview's shadow build (top_items/preview): never published, never a leftover
