@@ -92,7 +92,7 @@ class TestHistory:
         assert warehouse.execute("select loaded_at from raw.snapshots where table_name = 'stores'").fetchone() == before
 
     def test_snapshots_beyond_the_retention_are_pruned_but_the_one_in_force_stays(self, warehouse, s3):
-        from top_items.transform.models import variables
+        from top_items.rules import variables
 
         days = variables()["reference_retention_days"]
         for snapshot in ("2025-01-01", "2025-01-02", "2026-11-25"):

@@ -45,8 +45,9 @@ def run_and_publish(conn, sql_dir, run_id: str, day: str = D) -> dict[str, bool]
     """Build, gate and publish ``sql_dir``'s models for the day, as the DAG does; returns each gate's verdict."""
     from top_items.quality import history, run_gate
     from top_items.quality.contracts import EXPORT_GATE_PREFIX
+    from top_items.rules import variables
     from top_items.transform.build import build
-    from top_items.transform.models import discover, variables
+    from top_items.transform.models import discover
     from top_items.transform.publish import publish
     from top_items.transform.workspace import Workspace
 

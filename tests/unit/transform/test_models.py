@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from top_items.rules import variables
 from top_items.settings import SQL_DIR
-from top_items.transform.models import LAYERS, MATERIALIZATIONS, ModelError, discover, parse, variables
+from top_items.transform.models import LAYERS, MATERIALIZATIONS, ModelError, discover, parse
 
 CORE_MODEL = "marts.store_missing_top_items"
 EXPORTS = ("exports.exp_top_items_salesforce", "exports.exp_top_items_crm", "exports.exp_top_items_retailer_app")
