@@ -158,7 +158,8 @@ def _preview(args) -> int:
 
 
 def _impact(args) -> int:
-    from top_items.registry import consumer, impact
+    from top_items.lineage import impact
+    from top_items.registry import consumer
 
     found = impact(args.table)
     print(f"downstream of {args.table}:")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from top_items import settings
+from top_items.registry import consumers
 
 LANDING_FEEDS = "landing.inventory_feeds"
 LANDING_REFERENCE = "landing.reference_snapshots"
@@ -77,7 +78,16 @@ def build(models: Iterable, consumers: Iterable, loads: dict[str, tuple[str, ...
 @lru_cache(maxsize=1)
 def graph() -> Graph:
     """The repo's graph: include/sql models and include/contracts/consumers.yml."""
-    from top_items.registry import consumers
-    from top_items.transform.models import discover
+    from top_items.transform.models import discover  # the SQL parser loads only when a graph is asked for
 
     return build(discover(), consumers().values())
+
+
+def impact(table: str) -> dict[str, list[str]]:
+    """Every model downstream of ``table`` (raw, staging, marts or exports) and the consumers they feed, read from
+    the lineage graph, the one the DAG's assets and the OpenLineage events come from."""
+    from top_items.transform.models import discover
+
+    reached = set(graph().downstream(table))
+    return {"models": [model.qualified_name for model in discover() if model.qualified_name in reached],
+            "consumers": [name for name in consumers() if consumer_node(name) in reached]}

@@ -1,4 +1,4 @@
-"""The consumer registry (include/contracts/consumers.yml), and "who breaks if this table changes?"."""
+"""The consumer registry (include/contracts/consumers.yml): who reads which export, where it goes, how it is pushed."""
 
 from __future__ import annotations
 
@@ -104,13 +104,3 @@ def consumer(name: str) -> Consumer:
     except KeyError:
         raise KeyError(f"no consumer {name!r} in include/contracts/consumers.yml") from None
 
-
-def impact(table: str) -> dict[str, list[str]]:
-    """Every model downstream of ``table`` (raw, staging, marts or exports) and the consumers they feed, read from
-    the lineage graph (top_items/lineage.py), the one the DAG's assets and the OpenLineage events come from."""
-    from top_items.lineage import consumer_node, graph
-    from top_items.transform.models import discover
-
-    reached = set(graph().downstream(table))
-    return {"models": [model.qualified_name for model in discover() if model.qualified_name in reached],
-            "consumers": [name for name in consumers() if consumer_node(name) in reached]}
