@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from top_items import lineage, readiness
-from top_items.registry import consumers, impact
+from top_items.lineage import impact
+from top_items.registry import consumers
 from top_items.transform.models import discover
 
 LAYERS = ("landing", "raw", "staging", "marts", "exports", "consumer")

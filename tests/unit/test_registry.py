@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from top_items.registry import consumer, consumers, impact
+from top_items.lineage import impact
+from top_items.registry import consumer, consumers
 from top_items.transform.models import discover
 
 # The naming rule of the edge contract: each consumer reads exports.exp_top_items_<consumer>.
