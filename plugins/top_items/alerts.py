@@ -18,7 +18,7 @@ import logging
 
 from airflow.sdk import BaseNotifier
 
-from top_items import settings
+from top_items import feed_dates, settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -42,10 +42,12 @@ def post_alert(alert: dict) -> None:
 
 
 def feed_date_of(context) -> str | None:
-    """The run's feed date: its ``feed_date`` param, else its logical date."""
-    return context["params"].get("feed_date") or (
-        context.get("logical_date") and context["logical_date"].date().isoformat()
-    )
+    """The run's feed date, as the tasks resolve it."""
+    requested = context["params"].get("feed_date")
+    try:
+        return feed_dates.of_run(requested, context.get("logical_date"))
+    except ValueError:  # the failure being reported may be that very param: the alert names it as it was given
+        return str(requested)
 
 
 def build_alert(context) -> dict:

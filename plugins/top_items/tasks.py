@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from datetime import date
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from top_items import feed_dates
 from top_items.connections import s3_client, warehouse_connection
 
 log = logging.getLogger(__name__)
 
 
 def resolve_feed_date(requested: str | None, logical_date) -> str:
-    """The run's feed date: the ``feed_date`` param when given, else the run's logical date."""
-    if requested:
-        return date.fromisoformat(str(requested)).isoformat()
-    if logical_date is None:
+    """The run's feed date (``feed_dates.of_run``); a run that has none fails at once."""
+    feed_date = feed_dates.of_run(requested, logical_date)
+    if feed_date is None:
         raise AirflowFailException("this run has no logical date (asset-triggered?): pass the feed_date param")
-    return logical_date.date().isoformat()
+    return feed_date
 
 
 def _workspace(feed_date: str, run_id: str):
