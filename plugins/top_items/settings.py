@@ -1,4 +1,4 @@
-"""Names shared by every part of the stack: connection ids, buckets, paths, schemas.
+"""Names shared by every part of the stack: connection ids (a consumer's is in its registry entry), buckets, paths.
 
 Configuration that changes between environments lives in Airflow connections (``AIRFLOW_CONN_*``);
 this module only names them, so a DAG, a task and a test all point at the same thing.
@@ -14,11 +14,10 @@ INCLUDE_DIR = REPO_ROOT / "include"
 SQL_DIR = INCLUDE_DIR / "sql"
 CONTRACTS_DIR = INCLUDE_DIR / "contracts"
 
-# Airflow connection ids (edge contract: docs/contracts.md, "Connections").
+# Airflow connection ids (edge contract: docs/contracts.md, "Connections"). A consumer's connection is part of its
+# entry in include/contracts/consumers.yml (registry.consumer(name).connection), next to what is pushed through it.
 WAREHOUSE_CONN_ID = "warehouse"
 AWS_CONN_ID = "aws_default"
-SALESFORCE_CONN_ID = "salesforce"
-CRM_CONN_ID = "hubspot_crm"
 PAGER_CONN_ID = "pager"
 LINEAGE_CONN_ID = "lineage"  # the lineage receiver; its extra is the OpenLineage client config
 LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's jobs
