@@ -11,7 +11,7 @@ import logging
 import time
 from datetime import date
 
-from top_items import settings
+from top_items import registry
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def reset(world, conn) -> None:
     from sandbox.mocks.control import MockControl
     from top_items.ingest.schema import ensure_schemas
 
-    for conn_id in (settings.SALESFORCE_CONN_ID, settings.CRM_CONN_ID):
+    for conn_id in (registry.consumer("salesforce").connection, registry.consumer("crm").connection):
         MockControl.from_connection(world.services[conn_id]).reset()
     for schema in ("raw", "staging", "marts", "exports", "ops"):
         conn.execute(f"drop schema if exists {schema} cascade")
@@ -34,7 +34,7 @@ def reset(world, conn) -> None:
 def bulk_jobs(world) -> int:
     from sandbox.mocks.control import MockControl
 
-    requests = MockControl.from_connection(world.services[settings.SALESFORCE_CONN_ID]).requests()
+    requests = MockControl.from_connection(world.services[registry.consumer("salesforce").connection]).requests()
     return sum(1 for r in requests if r["method"] == "POST" and r["path"].rstrip("/").endswith("/jobs/ingest"))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from sandbox.world import processes, warehouse
-from top_items import settings
+from top_items import registry, settings
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,8 @@ def _start_mocks(world: World) -> None:
     from sandbox.mocks import launcher
     from sandbox.world.mock_connections import airflow_connection
 
-    for service, conn_id in (("salesforce", settings.SALESFORCE_CONN_ID), ("crm", settings.CRM_CONN_ID),
-                             ("pager", settings.PAGER_CONN_ID), ("lineage", settings.LINEAGE_CONN_ID)):
+    api_consumers = [(name, registry.consumer(name).connection) for name in ("salesforce", "crm")]
+    for service, conn_id in (*api_consumers, ("pager", settings.PAGER_CONN_ID), ("lineage", settings.LINEAGE_CONN_ID)):
         running = launcher.start(service, Path(world.world_dir) / "mocks" / service, watch_parent=False)
         world.pids[service] = running.pid
         world.services[conn_id] = airflow_connection(running)
@@ -204,9 +204,9 @@ def compose_world(state_dir: str = "/state") -> World:
     from sandbox.world.mock_connections import airflow_connection
 
     mocks = {
-        settings.SALESFORCE_CONN_ID: SimpleNamespace(name="salesforce", url="https://salesforce:8443",
+        registry.consumer("salesforce").connection: SimpleNamespace(name="salesforce", url="https://salesforce:8443",
                                                      ca_path=f"{state_dir}/salesforce/ca.pem"),
-        settings.CRM_CONN_ID: SimpleNamespace(name="crm", url="http://crm:8080", ca_path=None),
+        registry.consumer("crm").connection: SimpleNamespace(name="crm", url="http://crm:8080", ca_path=None),
         settings.PAGER_CONN_ID: SimpleNamespace(name="pager", url="http://pager:8080", ca_path=None),
     }
     return World(world_dir=state_dir, warehouse_uri="postgresql://postgres:postgres@postgres:5432/warehouse",
