@@ -26,7 +26,7 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 from sandbox.world.airflow_api import AirflowAPI  # noqa: E402
 from sandbox.world.mock_connections import airflow_connection  # noqa: E402
 from tests.e2e.conftest import Destinations  # noqa: E402  (the consumers' own clients, as the e2e tests read them)
-from top_items import settings  # noqa: E402
+from top_items import registry  # noqa: E402
 
 DAG_ID = "top_items_pipeline"
 FEED_DATE = os.environ.get("FEED_DATE", "2026-11-25")
@@ -101,9 +101,9 @@ def destinations_from_outside(ca_path: Path) -> Destinations:
     """The stack's consumers as seen from the host: the published ports, the mock's CA copied out."""
     host = "http://127.0.0.1"
     mocks = {
-        settings.SALESFORCE_CONN_ID: SimpleNamespace(name="salesforce", ca_path=ca_path,
+        registry.consumer("salesforce").connection: SimpleNamespace(name="salesforce", ca_path=ca_path,
                                                      url=f"https://127.0.0.1:{ENV['SALESFORCE_PORT']}"),
-        settings.CRM_CONN_ID: SimpleNamespace(name="crm", url=f"{host}:{ENV['CRM_PORT']}", ca_path=None),
+        registry.consumer("crm").connection: SimpleNamespace(name="crm", url=f"{host}:{ENV['CRM_PORT']}", ca_path=None),
     }
     world = SimpleNamespace(s3_endpoint=f"{host}:{ENV['S3_PORT']}",
                             services={conn_id: airflow_connection(mock) for conn_id, mock in mocks.items()})

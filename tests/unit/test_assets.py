@@ -8,7 +8,7 @@ import pytest
 from airflow.providers.openlineage.utils.utils import translate_airflow_asset
 from airflow.sdk import Asset
 
-from top_items import assets, settings
+from top_items import assets, registry, settings
 from top_items.lineage_extractor import dataset
 
 WAREHOUSE = f"AIRFLOW_CONN_{settings.WAREHOUSE_CONN_ID.upper()}"
@@ -46,9 +46,9 @@ def test_s3_assets_are_bucket_and_prefix():
 
 
 def test_an_api_consumer_is_its_connection_host_and_object_and_still_an_openlineage_dataset(monkeypatch):
-    monkeypatch.setenv(f"AIRFLOW_CONN_{settings.SALESFORCE_CONN_ID.upper()}",
+    monkeypatch.setenv(f"AIRFLOW_CONN_{registry.consumer('salesforce').connection.upper()}",
                        json.dumps({"conn_type": "http", "host": "https://acme.my.example:8443"}))
-    monkeypatch.delenv(f"AIRFLOW_CONN_{settings.CRM_CONN_ID.upper()}", raising=False)
+    monkeypatch.delenv(f"AIRFLOW_CONN_{registry.consumer('crm').connection.upper()}", raising=False)
     salesforce = assets.consumer("salesforce")
     assert salesforce.uri == "https://acme.my.example:8443/Top_Item__c"
     assert assets.consumer("crm").uri == "https://hubspot-crm.invalid/companies"  # not defined at parse time

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from sandbox.mocks.control import MockControl
-from top_items import settings
+from top_items import registry, settings
 from top_items.activation import ledger
 from top_items.activation.engine import sync_consumer
 from top_items.activation.errors import VolumeGuardBlocked
@@ -94,7 +94,7 @@ def fingerprint(conn, world, s3) -> dict:
     tables = {relation: conn.execute(f"select count(*), md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
                                      f"from {relation} as t").fetchone() for relation in (*PUBLISHED, *OPS)}
     mocks = {conn_id: len(MockControl.from_connection(world.services[conn_id]).requests())
-             for conn_id in (settings.SALESFORCE_CONN_ID, settings.CRM_CONN_ID)}
+             for conn_id in (registry.consumer("salesforce").connection, registry.consumer("crm").connection)}
     objects = sorted((o["Key"], o["ETag"]) for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket=settings.RETAILER_APP_BUCKET) for o in page.get("Contents", []))
     schemas = conn.execute("select count(*) from pg_namespace where nspname like 'preview\\_%'").fetchone()[0]
@@ -103,8 +103,8 @@ def fingerprint(conn, world, s3) -> dict:
 
 @pytest.fixture
 def mocks(world):
-    controls = [MockControl.from_connection(world.services[c]) for c in (settings.SALESFORCE_CONN_ID,
-                                                                          settings.CRM_CONN_ID)]
+    controls = [MockControl.from_connection(world.services[c]) for c in (registry.consumer("salesforce").connection,
+                                                                          registry.consumer("crm").connection)]
     for control in controls:
         control.reset()
     yield controls
