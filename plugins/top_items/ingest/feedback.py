@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import ObjectLoad, fetch, list_keys
+from top_items.ingest.objects import ObjectLoad, audit, fetch, list_keys
 from top_items.rules import variables
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
         sqlfiles.run(conn, "raw/split_retailer_feedback.sql",
                      {"feed_date": feed_date, "feedback_ttl_days": rules["feedback_ttl_days"]})
         _count(conn, result)
-        _audit(conn, result, run_id)
+        audit(conn, result.objects, run_id=run_id, dataset=DATASET, feed_date=feed_date,
+              expected_columns=settings.FEEDBACK_COLUMNS)
     log.info("retailer feedback %s: %d objects, %d items loaded, %d quarantined %s, %d overrides, %d rejected",
              feed_date, len(result.objects), sum(o.rows_loaded for o in result.objects),
              sum(o.rows_quarantined for o in result.objects), result.reasons or "", result.overrides,
@@ -141,13 +142,3 @@ def _count(conn, result: FeedbackLoadResult) -> None:
     result.overrides = conn.execute("select count(*) from raw.overrides where feed_date = %s",
                                     (result.feed_date,)).fetchone()[0]
 
-
-def _audit(conn, result: FeedbackLoadResult, run_id: str | None) -> None:
-    with conn.cursor() as cur:
-        cur.executemany("""
-            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
-                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [(run_id, DATASET, result.feed_date, o.source_file, o.checksum_sha256, o.bytes, o.rows_in, o.rows_loaded,
-              o.rows_quarantined, o.status, o.error, list(settings.FEEDBACK_COLUMNS), o.actual_columns)
-             for o in result.objects])

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import FetchedObject, ObjectLoad, list_keys, prefetched
+from top_items.ingest.objects import FetchedObject, ObjectLoad, audit, list_keys, prefetched
 from top_items.rules import variables
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,8 @@ def load_inventory_feeds(conn, s3, feed_date: str, *, run_id: str | None = None,
         step("key")
         sqlfiles.run(conn, "raw/settle_inventory_feed.sql", params)
         _count(conn, result)
-        _audit(conn, result, run_id)
+        audit(conn, result.files, run_id=run_id, dataset="inventory_feed", feed_date=feed_date,
+              expected_columns=settings.FEED_COLUMNS)
         step("settle and swap in")
     step("commit")
     result.seconds = time.monotonic() - started
@@ -212,13 +213,3 @@ def _count(conn, result: FeedLoadResult) -> None:
     result.reasons = dict(conn.execute(
         "select reason, count(*) from feed_rejected group by reason order by 2 desc, 1").fetchall())
 
-
-def _audit(conn, result: FeedLoadResult, run_id: str | None) -> None:
-    with conn.cursor() as cur:
-        cur.executemany("""
-            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
-                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
-            values (%s, 'inventory_feed', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [(run_id, result.feed_date, f.source_file, f.checksum_sha256, f.bytes, f.rows_in, f.rows_loaded,
-              f.rows_quarantined, f.status, f.error, list(settings.FEED_COLUMNS), f.actual_columns)
-             for f in result.files])

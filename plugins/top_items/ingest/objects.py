@@ -39,6 +39,20 @@ class ObjectLoad:
         return self
 
 
+def audit(conn, loads: Iterable[ObjectLoad], *, run_id: str | None, dataset: str, feed_date: str,
+          expected_columns: Iterable[str]) -> None:
+    """Write each object's ops.load_audit row."""
+    expected = list(expected_columns)
+    with conn.cursor() as cur:
+        cur.executemany("""
+            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
+                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [(run_id, dataset, feed_date, load.source_file, load.checksum_sha256, load.bytes, load.rows_in,
+              load.rows_loaded, load.rows_quarantined, load.status, load.error, expected, load.actual_columns)
+             for load in loads])
+
+
 @dataclass
 class FetchedObject:
     key: str

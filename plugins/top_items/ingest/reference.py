@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import fetch, list_keys, list_partitions
+from top_items.ingest.objects import ObjectLoad, audit, fetch, list_keys, list_partitions
 from top_items.rules import variables
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,17 @@ def load_snapshot(conn, s3, table: str, feed_date: str, *, run_id: str | None = 
     snapshot_date, key = latest_snapshot(s3, bucket, table, feed_date)
     columns = COLUMNS[table]
     obj = fetch(s3, bucket, key)
+    load = ObjectLoad(source_file=key, checksum_sha256=obj.sha256, bytes=obj.size)
+
+    def audited() -> None:
+        audit(conn, [load], run_id=run_id, dataset=table, feed_date=feed_date, expected_columns=columns)
+
     try:
-        header = obj.read_header()
+        header = load.actual_columns = obj.read_header()
         if header != list(columns):
             error = f"header mismatch: expected {','.join(columns)}; got {','.join(header or [])}"
-            _audit(conn, run_id, table, feed_date, key, obj, 0, "rejected", error, header)
+            load.reject(error)
+            audited()
             raise ReferenceSnapshotError(f"{table} snapshot s3://{bucket}/{key} rejected: {error}")
         try:
             with conn.transaction():
@@ -78,9 +84,11 @@ def load_snapshot(conn, s3, table: str, feed_date: str, *, run_id: str | None = 
                     _prune(conn, table)
                 else:
                     log.info("reference %s: snapshot %s already held (same checksum), reused", table, snapshot_date)
-                _audit(conn, run_id, table, feed_date, key, obj, rows, "loaded", None, header)
+                load.rows_in = load.rows_loaded = rows
+                audited()
         except ReferenceSnapshotError as exc:
-            _audit(conn, run_id, table, feed_date, key, obj, 0, "rejected", str(exc), header)
+            load.reject(str(exc))
+            audited()
             raise
     finally:
         obj.close()
@@ -146,12 +154,3 @@ def _add(conn, table: str, columns: tuple[str, ...], obj, key: str, snapshot_dat
     conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(table)))
     return rows
 
-
-def _audit(conn, run_id, table, feed_date, key, obj, rows, status, error, header) -> None:
-    with conn.transaction():
-        conn.execute("""
-            insert into ops.load_audit (run_id, dataset, feed_date, source_file, checksum_sha256, bytes, rows_in,
-                                        rows_loaded, rows_quarantined, status, error, expected_columns, actual_columns)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)""",
-            (run_id, table, feed_date, key, obj.sha256, obj.size, rows, rows, status, error, list(COLUMNS[table]),
-             header))
