@@ -8,32 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-for path in (REPO / "plugins", REPO):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from tests.support.paths import REPO
+from tests.support.session import AIRFLOW_HOME, SESSION_DIR, prepare
 
-SESSION_DIR = Path(tempfile.mkdtemp(prefix="top-items-tests-"))
-AIRFLOW_HOME = SESSION_DIR / "airflow"
-os.environ.update({
-    "AIRFLOW_HOME": str(AIRFLOW_HOME),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-    "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "SODA_CORE_TELEMETRY_ENABLED": "false",
-})
-# OpenLineage on from the start: the provider decides once per process whether its listener runs, before the world
-# (and the lineage receiver the `lineage` connection points at) is up.
-from sandbox.world.stack import openlineage_environment  # noqa: E402
 
-os.environ.update(openlineage_environment())
-
-LAYER_SCHEMAS = ("raw", "staging", "marts", "exports", "ops")
+def pytest_configure(config):
+    prepare()
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +44,7 @@ def warehouse(world):
 
     conn = warehouse_connection()
     workspaces = [name for (name,) in conn.execute("select nspname from pg_namespace where nspname like 'build\\_%'")]
-    for schema in (*LAYER_SCHEMAS, *workspaces):
+    for schema in ("raw", "staging", "marts", "exports", "ops", *workspaces):
         conn.execute(f'drop schema if exists "{schema}" cascade')
     ensure_schemas(conn)
     yield conn

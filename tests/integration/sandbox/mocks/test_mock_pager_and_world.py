@@ -11,6 +11,7 @@ import requests
 
 from sandbox.mocks import demo_credentials as creds
 from sandbox.mocks.launcher import start, stop
+from tests.support.mocks import sf_client
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -69,7 +70,6 @@ def test_pager_latency_and_drop(pager_mock, pager_control):
 
 
 def test_two_processes_share_one_world(tmp_path, sf_for):
-    from simple_salesforce import Salesforce
     from simple_salesforce.exceptions import SalesforceGeneralError
 
     first = start("salesforce", tmp_path)
@@ -77,13 +77,7 @@ def test_two_processes_share_one_world(tmp_path, sf_for):
     try:
         assert first.pid != second.pid and first.ca_path == second.ca_path
 
-        def client(mock):
-            session = requests.Session()
-            session.trust_env = False
-            session.verify = str(mock.ca_path)
-            return Salesforce(session_id=creds.SALESFORCE_ACCESS_TOKEN, instance_url=mock.url, session=session)
-
-        a, b = client(first), client(second)
+        a, b = sf_client(first), sf_client(second)
         a.Top_Item__c.upsert("Top_Item_Key__c/S1:K1", {"Store_Id__c": "S1"})
         r = b.Top_Item__c.upsert("Top_Item_Key__c/S1:K1", {"Market_Rank__c": 3}, raw_response=True)
         assert r.status_code == 200 and r.json()["created"] is False

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sandbox.world import s3_server, stack
-from tests.conftest import SESSION_DIR
+from tests.support.session import SESSION_DIR
 from top_items import settings
 from top_items.activation.destinations.retailer_app import LATEST_KEY, read_latest
 

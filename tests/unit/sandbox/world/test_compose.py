@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
