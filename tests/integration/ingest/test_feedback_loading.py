@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.ingest.test_feed_loading import REFERENCE_DAY, put, put_reference
+from tests.support.landing import put
 from top_items import settings
 from top_items.ingest.feedback import FeedbackError, load_feedback
-from top_items.ingest.reference import load_reference_snapshots
 
 D = "2026-11-25"
 HEADER = ",".join(settings.FEEDBACK_COLUMNS)
@@ -32,13 +31,6 @@ def key(name: str, day: str = D) -> str:
 
 def body(lines: list[str], header: str = HEADER) -> str:
     return "\n".join([header, *lines]) + "\n"
-
-
-@pytest.fixture
-def loaded_reference(warehouse, s3):
-    put_reference(s3, REFERENCE_DAY)
-    load_reference_snapshots(warehouse, s3, D, run_id="test")
-    return warehouse
 
 
 def test_every_item_loads_or_is_quarantined_with_its_reason_and_becomes_a_retailer_override(loaded_reference, s3):

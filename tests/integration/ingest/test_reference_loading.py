@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.ingest.test_feed_loading import STORES, D, put, put_reference
+from tests.support.landing import STORES, D, put, put_reference
 from top_items import settings
 from top_items.ingest.reference import ReferenceSnapshotError, load_reference_snapshots, load_snapshot
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.quality.conftest import (
+from tests.support.quality import (
     PREVIOUS,
     D,
     gate,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.transform.conftest import days_before
+from tests.support.marketplace import days_before
 
 D = "2026-11-25"
 
