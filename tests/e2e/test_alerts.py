@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from sandbox.mocks.control import MockControl
-from tests.e2e.conftest import BAD_DAY, assert_nothing_reached_a_consumer, run_dag
 from tests.e2e.test_failure_stories import move_feeds
+from tests.support.dags import run_dag
+from tests.support.failure_stories import BAD_DAY, assert_nothing_reached_a_consumer
 from top_items import settings
 
 pytestmark = pytest.mark.timeout(900)
@@ -25,7 +26,7 @@ def test_a_failed_task_pages_its_recovery_once_a_later_run_succeeds(after_a_good
     for item in s3.list_objects_v2(Bucket=settings.LANDING_BUCKET, Prefix=moved)["Contents"]:  # they arrive
         s3.copy_object(Bucket=settings.LANDING_BUCKET, Key=item["Key"].replace(moved, s3_prefix),
                        CopySource={"Bucket": settings.LANDING_BUCKET, "Key": item["Key"]})
-    pager = MockControl.from_connection(destinations.world.services[settings.PAGER_CONN_ID])
+    pager = MockControl.from_connection(destinations.services[settings.PAGER_CONN_ID])
     pager.fault(kind="http_status", status=503, match={"path": "^/alerts$", "method": "POST"}, count=1)
     assert run_dag("top_items_pipeline", BAD_DAY).state == "success"  # the pager is down: the run is not
     assert destinations.alerts() == [incident]  # and the incident stays open, for the next success to close

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import REPO, SESSION_DIR
+from tests.support.paths import REPO
+from tests.support.session import SESSION_DIR
 
 pytestmark = pytest.mark.skipif(not os.environ.get("CELERY_TEST"), reason="opt-in: make test-celery")
 

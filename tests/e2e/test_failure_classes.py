@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import BAD_DAY, GOOD_DAY, assert_nothing_reached_a_consumer, run_dag
+from tests.support.dags import run_dag
+from tests.support.failure_stories import BAD_DAY, GOOD_DAY, assert_nothing_reached_a_consumer
 from tests.support.producers import replay_feeds, rewrite_snapshot, truncate_snapshot, wipe_stock
 
 pytestmark = pytest.mark.timeout(900)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import BAD_DAY, assert_nothing_reached_a_consumer, run_dag
+from tests.support.dags import run_dag
+from tests.support.failure_stories import BAD_DAY, assert_nothing_reached_a_consumer
 from tests.support.producers import rewrite_feeds
 from top_items import settings
 

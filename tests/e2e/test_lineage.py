@@ -15,9 +15,10 @@ import requests
 
 from sandbox.mocks.control import MockControl
 from sandbox.simulate.publish import write_day
-from tests.conftest import REPO
-from tests.e2e.conftest import GOOD_DAY, SPEC, run_dag
 from tests.support.airflow_services import AirflowServices
+from tests.support.dags import run_dag
+from tests.support.failure_stories import GOOD_DAY, SPEC
+from tests.support.paths import REPO
 from top_items import assets, lineage, settings
 from top_items.lineage_extractor import dataset
 from top_items.registry import consumers

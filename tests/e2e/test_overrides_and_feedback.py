@@ -10,7 +10,8 @@ import pytest
 
 from sandbox.simulate.last_mile import shown, write_feedback
 from sandbox.simulate.publish import write_day
-from tests.e2e.conftest import SPEC, run_dag
+from tests.support.dags import run_dag
+from tests.support.failure_stories import SPEC
 from top_items.overrides import Override, add
 
 pytestmark = pytest.mark.timeout(900)

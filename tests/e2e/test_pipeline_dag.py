@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import boto3
 import pytest
 
 from sandbox.simulate.catalog import WorldSpec
 from sandbox.simulate.publish import write_day
-from tests.e2e.conftest import run_dag
+from tests.support.dags import run_dag
+from tests.support.destinations import Destinations
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -21,19 +21,13 @@ def _run(dag_id: str, feed_date: str, conf: dict | None = None):
     return run_dag(dag_id, feed_date, conf)
 
 
-def _app_client(world):
-    """A plain boto3 client, as the retailer app would build it: nothing from our package."""
-    return boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id="app", aws_secret_access_key="app",
-                        region_name="us-east-1")
-
-
 def test_pipeline_publishes_what_the_retailer_app_reads(world, warehouse, s3, airflow_db):
     write_day(s3, WorldSpec(bad_row_rate=0.01, missing_feeds=1), date.fromisoformat(FEED_DATE))
 
     run = _run("top_items_pipeline", FEED_DATE)
 
     assert run.state == "success"
-    app = _app_client(world)
+    app = Destinations.of(world).s3  # a plain boto3 client, as the retailer app would build it
     latest = json.loads(app.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
     assert latest["feed_date"] == FEED_DATE
     manifest = json.loads(app.get_object(Bucket="retailer-app", Key=latest["manifest"])["Body"].read())

@@ -8,7 +8,7 @@ import pytest
 
 from sandbox.simulate.catalog import WorldSpec
 from sandbox.simulate.publish import write_day
-from tests.e2e.conftest import run_dag
+from tests.support.dags import run_dag
 
 pytestmark = pytest.mark.timeout(900)
 

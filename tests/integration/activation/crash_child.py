@@ -14,7 +14,7 @@ import time
 
 
 def main(consumer: str, feed_date: str, step: str, batch: int, batch_size: int, fd: int) -> None:
-    from tests.integration.activation.conftest import destination_for
+    from tests.support.activation import destination_for
     from top_items.activation.engine import sync_consumer
     from top_items.connections import warehouse_connection
 

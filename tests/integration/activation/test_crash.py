@@ -16,20 +16,10 @@ import sys
 
 import pytest
 
+from tests.support.activation import D1, D2, crm_day, destination_for, load, sf_day, sync_runs
+from tests.support.destinations import assert_destination_equals_export, holding
+from tests.support.paths import REPO
 from top_items.activation.engine import sync_consumer
-
-from .conftest import (
-    D1,
-    D2,
-    REPO,
-    assert_destination_equals_export,
-    crm_day,
-    destination_for,
-    holding,
-    load,
-    sf_day,
-    sync_runs,
-)
 
 pytestmark = pytest.mark.timeout(300)
 

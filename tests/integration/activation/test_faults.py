@@ -9,18 +9,10 @@ import time
 
 import pytest
 
+from tests.support.activation import D1, D2, crm_day, destination_for, load, sf_day
+from tests.support.destinations import assert_destination_equals_export
 from top_items.activation.engine import sync_consumer
 from top_items.activation.errors import AuthError
-
-from .conftest import (
-    D1,
-    D2,
-    assert_destination_equals_export,
-    crm_day,
-    destination_for,
-    load,
-    sf_day,
-)
 
 pytestmark = pytest.mark.timeout(180)
 

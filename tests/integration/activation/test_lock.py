@@ -7,11 +7,11 @@ import time
 
 import pytest
 
+from tests.support.activation import D1, D2, crm_day, load, sf_day, sync_runs
+from tests.support.destinations import assert_destination_equals_export
 from top_items.activation import ledger
 from top_items.activation.engine import sync_consumer
 from top_items.connections import warehouse_connection
-
-from .conftest import D1, D2, assert_destination_equals_export, crm_day, load, sf_day, sync_runs
 
 pytestmark = pytest.mark.timeout(120)
 

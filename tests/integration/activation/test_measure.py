@@ -10,9 +10,8 @@ import time
 
 import pytest
 
+from tests.support.activation import D1, D2, D3, crm_day, destination_for, load, sf_day
 from top_items.activation.engine import sync_consumer
-
-from .conftest import D1, D2, D3, crm_day, destination_for, load, sf_day
 
 pytestmark = pytest.mark.timeout(600)
 

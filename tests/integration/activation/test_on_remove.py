@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.activation import D1, D2, D3, crm_day, destination_for, load, sf_day, sync_runs
+from tests.support.destinations import assert_destination_equals_export, crm_records, sf_records
 from top_items.activation.engine import sync_consumer
-
-from .conftest import (
-    D1,
-    D2,
-    D3,
-    assert_destination_equals_export,
-    crm_day,
-    crm_records,
-    destination_for,
-    load,
-    sf_day,
-    sf_records,
-    sync_runs,
-)
 
 pytestmark = pytest.mark.timeout(120)
 GONE_SF, GONE_CRM = {"S001:K002", "S002:K005"}, {"S003", "S007"}

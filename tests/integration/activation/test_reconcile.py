@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.activation import D1, D2, crm_day, destination_for, load, sf_day, sync_runs
+from tests.support.destinations import assert_destination_equals_export, crm_records, holding, sf_records
 from top_items import cli
 from top_items.activation.engine import sync_consumer
 from top_items.activation.reconcile import reconcile
-
-from .conftest import (
-    D1,
-    D2,
-    assert_destination_equals_export,
-    crm_day,
-    crm_records,
-    destination_for,
-    holding,
-    load,
-    sf_day,
-    sync_runs,
-)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -74,16 +63,16 @@ class TestDriftAtTheDestination:
         """Change Salesforce behind the engine's back; returns the keys it touched."""
         dest = destination_for("salesforce")
         dest.connect()
-        records = dest.read_back()
+        records = {r["Top_Item_Key__c"]: r for r in sf_records()}
         if kind == "missing":
             for key in ("S001:K001", "S002:K002"):
-                dest.sf.Top_Item__c.delete(records[key]["id"])
+                dest.sf.Top_Item__c.delete(records[key]["Id"])
             return ["S001:K001", "S002:K002"]
         if kind == "stale":
-            dest.sf.Top_Item__c.update(records["S003:K003"]["id"], {"Sku_Name__c": "edited by hand"})
+            dest.sf.Top_Item__c.update(records["S003:K003"]["Id"], {"Sku_Name__c": "edited by hand"})
             return ["S003:K003"]
         if kind == "restamp":
-            dest.sf.Top_Item__c.update(records["S004:K004"]["id"], {"Feed_Date__c": "2020-01-01"})
+            dest.sf.Top_Item__c.update(records["S004:K004"]["Id"], {"Feed_Date__c": "2020-01-01"})
             return ["S004:K004"]
         exports.execute("delete from ops.sync_state where record_key in ('S005:K001', 'S005:K002')")
         exports.execute("update ops.sync_state set row_hash = 'wrong' where record_key = 'S005:K003'")

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.activation import D1, D2, D3, crm_day, load, sf_day, sync_runs
+from tests.support.destinations import assert_destination_equals_export
 from top_items.activation.engine import sync_consumer
-
-from .conftest import (
-    D1,
-    D2,
-    D3,
-    assert_destination_equals_export,
-    crm_day,
-    load,
-    sf_day,
-    sync_runs,
-)
 
 pytestmark = pytest.mark.timeout(120)
 

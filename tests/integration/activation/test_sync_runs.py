@@ -7,20 +7,10 @@ import os
 
 import pytest
 
+from tests.support.activation import D1, D2, D3, crm_day, load, sf_day, sync_runs
+from tests.support.destinations import Destinations, assert_destination_equals_export, sf_records
 from top_items.activation.engine import sync_consumer
 from top_items.activation.errors import AuthError, TooManyRejected
-
-from .conftest import (
-    D1,
-    D2,
-    D3,
-    assert_destination_equals_export,
-    crm_day,
-    load,
-    sf_day,
-    sf_records,
-    sync_runs,
-)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -107,9 +97,10 @@ def test_retailer_app_is_a_snapshot_destination_of_the_same_engine(exports, s3):
     load(conn, "retailer_app", D3, day(D3, extra={"S2"})[:5])
     third = sync_consumer(conn, "retailer_app", D3, run_id="r3")
     assert third.planned == {"add": 0, "change": 1, "restamp": 4, "remove": 1} and third.records_pushed == 5
-    latest = json.loads(s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read())
+    app = Destinations.from_environment()
+    latest = app.latest()
     assert latest["feed_date"] == D3 and third.location.endswith(latest["manifest"].rsplit("/", 1)[0] + "/")
     backfill = sync_consumer(conn, "retailer_app", D1, run_id="old")  # published, latest.json stays
     assert backfill.outcome == "success"
-    assert json.loads(s3.get_object(Bucket="retailer-app", Key="top-items/latest.json")["Body"].read()) == latest
+    assert app.latest() == latest
     assert sync_consumer(conn, "retailer_app", D3, run_id="again").planned["change"] == 0  # state not rolled back

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.integration.activation.conftest import D1, D2, D3, load, sf_day, sync_runs
+from tests.support.activation import D1, D2, D3, load, sf_day, sync_runs
 from top_items.activation.engine import sync_consumer
 from top_items.activation.errors import VolumeGuardBlocked
 
