@@ -56,14 +56,6 @@ fields as (
     inner join feed_files as files on files.file_no = lines.file_no
 ),
 
-known_stores as (
-    select store_id from raw.stores where snapshot_date = raw.snapshot_in_force('stores', %(feed_date)s::date)
-),
-
-known_skus as (
-    select sku_id from raw.skus where snapshot_date = raw.snapshot_in_force('skus', %(feed_date)s::date)
-),
-
 checked as (
     select
         fields.*,
@@ -88,8 +80,8 @@ checked as (
             when known_skus.sku_id is null then 'unknown_sku'
         end as reason
     from fields
-    left join known_stores on known_stores.store_id = fields.store_id
-    left join known_skus on known_skus.sku_id = fields.sku_id
+    left join raw.known_stores(%(feed_date)s::date) as known_stores on known_stores.store_id = fields.store_id
+    left join raw.known_skus(%(feed_date)s::date) as known_skus on known_skus.sku_id = fields.sku_id
     offset 0  -- the reason once per line: the steps below read it four times
 ),
 

@@ -1,30 +1,26 @@
 -- Split one day's retailer feedback into items and quarantined lines, and turn each item into an override.
--- Input (temp table): feedback_landing (source_file, source_line, raw_record, store_id, sku_id, reason, problem:
--- the shape check's reason, see plugins/top_items/ingest/feedback.py). Parameters: feed_date, feedback_ttl_days.
+-- Input (temp table): feedback_landing (source_file, source_line, raw_record: one line, its shape checked by
+-- raw.feedback_line). Parameters: feed_date, feedback_ttl_days, max_id_length, feedback_reasons.
 -- Rows in = rows loaded + rows quarantined. A re-run replaces the day and nothing else.
 delete from raw.overrides where source = 'retailer_feedback' and feed_date = %(feed_date)s::date;
 delete from raw.retailer_feedback where feed_date = %(feed_date)s::date;
 delete from raw.feedback_quarantine where feed_date = %(feed_date)s::date;
 
 create temp table feedback_classified on commit drop as
-with known_stores as (
-    select store_id from raw.stores where snapshot_date = raw.snapshot_in_force('stores', %(feed_date)s::date)
-),
-
-known_skus as (
-    select sku_id from raw.skus where snapshot_date = raw.snapshot_in_force('skus', %(feed_date)s::date)
-),
-
-checked as (
+with checked as (
     select
         landing.*,
-        coalesce(landing.problem, case
+        line.store_id,
+        line.sku_id,
+        line.reason,
+        coalesce(line.problem, case
             when known_stores.store_id is null then 'unknown_store'
             when known_skus.sku_id is null then 'unknown_sku'
         end) as first_problem
     from feedback_landing as landing
-    left join known_stores on known_stores.store_id = landing.store_id
-    left join known_skus on known_skus.sku_id = landing.sku_id
+    cross join lateral raw.feedback_line(landing.raw_record, %(max_id_length)s, %(feedback_reasons)s) as line
+    left join raw.known_stores(%(feed_date)s::date) as known_stores on known_stores.store_id = line.store_id
+    left join raw.known_skus(%(feed_date)s::date) as known_skus on known_skus.sku_id = line.sku_id
 )
 
 select

@@ -3,16 +3,15 @@
 The app writes CSV objects under ``s3://retailer-app/feedback/feed_date=D/`` (edge contract: README, "Retailer
 feedback"): one item per line, a store, a SKU and a reason. Every object of the day gets an ``ops.load_audit`` row
 (rows in = loaded + quarantined); an object that is not the contract's (name, binary, header, not UTF-8) is rejected
-alone and the task fails after the others loaded. Each line is checked here for its shape (feedback is a handful of
-lines a day) and in ``include/sql/raw/split_retailer_feedback.sql`` against the reference in force on D; a line
-that fails is kept in ``raw.feedback_quarantine`` with its reason. Each item that loads becomes a ``suppress``
+alone and the task fails after the others loaded. Each line is checked in SQL, like a feed's, by
+``include/sql/raw/split_retailer_feedback.sql``: its shape (``raw.feedback_line``), then the reference in force on D;
+a line that fails is kept in ``raw.feedback_quarantine`` with its reason. Each item that loads becomes a ``suppress``
 override of that SKU for that store, owned by ``retailer:<store_id>``, from D for ``feedback_ttl_days``: from this
 run on, the SKU leaves that store's list in every consumer. The whole day is one transaction; a re-run replaces it.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,13 +28,8 @@ LANDING = """
 create temp table feedback_landing (
     source_file text not null,
     source_line integer not null,
-    raw_record  text,
-    store_id    text,
-    sku_id      text,
-    reason      text,
-    problem     text
+    raw_record  text not null
 ) on commit drop"""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class FeedbackError(Exception):
@@ -54,25 +48,10 @@ class FeedbackLoadResult:
         return [o for o in self.objects if o.status == "rejected"]
 
 
-def classify(line: str, max_id_length: int) -> tuple[str | None, str | None, str | None, str | None]:
-    """(store_id, sku_id, reason, problem) of one line; problem is the quarantine reason, None when it may load."""
-    if not line.strip():
-        return None, None, None, "blank_line"
-    if _CONTROL.search(line):
-        return None, None, None, "control_character"
-    fields = next(csv.reader([line]))
-    if len(fields) != len(settings.FEEDBACK_COLUMNS):
-        return None, None, None, "wrong_column_count"
-    store_id, sku_id, reason = (value.strip() for value in fields)
-    if not store_id or not sku_id:
-        return store_id, sku_id, reason, "empty_key"
-    if len(store_id) > max_id_length or len(sku_id) > max_id_length:
-        return store_id, sku_id, reason, "field_too_long"
-    if re.search(r"\s", store_id + sku_id):
-        return store_id, sku_id, reason, "bad_key"
-    if reason not in settings.FEEDBACK_REASONS:
-        return store_id, sku_id, reason, "unknown_reason"
-    return store_id, sku_id, reason, None
+def landed(line: str) -> str:
+    """The line as the landing table holds it: text cannot hold NUL, which becomes SUB, as in the feed loader, so the
+    line is still quarantined as control_character."""
+    return line.replace("\x00", "\x1a")
 
 
 def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
@@ -86,11 +65,12 @@ def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
         for key in keys:
             obj = fetch(s3, bucket, key)
             try:
-                result.objects.append(_land(conn, obj, rules["max_id_length"]))
+                result.objects.append(_land(conn, obj))
             finally:
                 obj.close()
         sqlfiles.run(conn, "raw/split_retailer_feedback.sql",
-                     {"feed_date": feed_date, "feedback_ttl_days": rules["feedback_ttl_days"]})
+                     {"feed_date": feed_date, "feedback_ttl_days": rules["feedback_ttl_days"],
+                      "max_id_length": rules["max_id_length"], "feedback_reasons": list(settings.FEEDBACK_REASONS)})
         _count(conn, result)
         audit(conn, result.objects, run_id=run_id, dataset=DATASET, feed_date=feed_date,
               expected_columns=settings.FEEDBACK_COLUMNS)
@@ -104,7 +84,7 @@ def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
     return result
 
 
-def _land(conn, obj, max_id_length: int) -> ObjectLoad:
+def _land(conn, obj) -> ObjectLoad:
     load = ObjectLoad(source_file=obj.key, checksum_sha256=obj.sha256, bytes=obj.size)
     if not OBJECT_NAME.fullmatch(obj.key.rsplit("/", 1)[-1]):
         return load.reject("unexpected object name: a feedback object is <name>.csv under the day's prefix")
@@ -122,10 +102,9 @@ def _land(conn, obj, max_id_length: int) -> ObjectLoad:
     if load.actual_columns != list(settings.FEEDBACK_COLUMNS):
         return load.reject("empty object: no header" if not header else
                          f"header mismatch: expected {','.join(settings.FEEDBACK_COLUMNS)}; got {header}")
-    rows = [(obj.key, number, line.replace("\x00", "\ufffd"), *classify(line, max_id_length))
-            for number, line in enumerate(lines, start=2)]
     with conn.cursor() as cur:
-        cur.executemany("insert into feedback_landing values (%s, %s, %s, %s, %s, %s, %s)", rows)
+        cur.executemany("insert into feedback_landing values (%s, %s, %s)",
+                        [(obj.key, number, landed(line)) for number, line in enumerate(lines, start=2)])
     return load
 
 
