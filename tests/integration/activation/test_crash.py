@@ -40,14 +40,15 @@ def day(name: str, feed_date: str, later: bool) -> list[dict]:
     return sf_day(feed_date, **changes) if name == "salesforce" else crm_day(feed_date, stores=30, **changes)
 
 
-def prepare(conn, name: str, later: bool) -> str:
-    """Load the day the push will be killed on (after a good first day, for a later sync)."""
+def prepare(conn, name: str, later: bool, point: str) -> tuple[str, str, int]:
+    """Load the day the push will be killed on (after a good first day, for a later sync); returns it, and the
+    step and batch the push is killed at."""
     if later:
         load(conn, name, D1, day(name, D1, False))
         assert sync_consumer(conn, name, D1, run_id="good-day").outcome == "success"
     feed_date = D2 if later else D1
     load(conn, name, feed_date, day(name, feed_date, later))
-    return feed_date
+    return feed_date, *POINTS[point]
 
 
 def converge(conn, name: str, feed_date: str, killed_outcome: str, label: str) -> None:
@@ -79,8 +80,7 @@ class TestKilledInProcess:
     @pytest.mark.parametrize(("name", "later", "point"), CASES, ids=IDS)
     def test_converges(self, exports, sf_ctl, crm_ctl, name, later, point):
         conn = exports
-        feed_date = prepare(conn, name, later)
-        step, batch = POINTS[point]
+        feed_date, step, batch = prepare(conn, name, later, point)
 
         def hook(at: str, done: int, total: int) -> None:
             if at == step and done >= min(batch, total):
@@ -97,8 +97,7 @@ class TestKilledWithSigkill:
     @pytest.mark.parametrize(("name", "later", "point"), CASES, ids=IDS)
     def test_converges(self, exports, sf_ctl, crm_ctl, name, later, point):
         conn = exports
-        feed_date = prepare(conn, name, later)
-        step, batch = POINTS[point]
+        feed_date, step, batch = prepare(conn, name, later, point)
         signals, their_end = os.pipe()
         child = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.activation.crash_child", name, feed_date, step, str(batch),

@@ -35,6 +35,15 @@ def build_and_publish(conn, models, feed_date: str, run_id: str = "r1") -> Works
     return workspace
 
 
+def published_then_built_aside(conn, models) -> Workspace:
+    """The models published for OTHER, then built aside for D and not yet published."""
+    build_and_publish(conn, models, OTHER)
+    workspace = Workspace(D, "r2")
+    for each in models:
+        build(conn, each, workspace)
+    return workspace
+
+
 class TestBuildAside:
     def test_a_build_is_invisible_until_published(self, warehouse, tmp_path):
         day = model(tmp_path, "marts", "t_day", "select %(feed_date)s::date as feed_date, 1 as a", "incremental")
@@ -118,10 +127,7 @@ class TestPublish:
     def test_a_withheld_export_keeps_the_previous_published_day(self, warehouse, tmp_path):
         mart = model(tmp_path, "marts", "t_m", "select %(feed_date)s::date as feed_date", "incremental")
         export = model(tmp_path, "exports", "t_e", "select %(feed_date)s::date as feed_date", "incremental")
-        build_and_publish(warehouse, [mart, export], OTHER)
-        workspace = Workspace(D, "r2")
-        for each in (mart, export):
-            build(warehouse, each, workspace)
+        workspace = published_then_built_aside(warehouse, [mart, export])
 
         published = publish(warehouse, workspace, withhold=["exports.t_e"], models=[mart, export])
 
@@ -132,10 +138,7 @@ class TestPublish:
     def test_a_failed_publish_changes_nothing(self, warehouse, tmp_path):
         good = model(tmp_path, "marts", "t_a", "select %(feed_date)s::date as feed_date, 1 as a", "incremental")
         other = model(tmp_path, "marts", "t_b", "select %(feed_date)s::date as feed_date, 2 as b", "incremental")
-        build_and_publish(warehouse, [good, other], OTHER)
-        workspace = Workspace(D, "r2")
-        for each in (good, other):
-            build(warehouse, each, workspace)
+        workspace = published_then_built_aside(warehouse, [good, other])
         warehouse.execute(f"drop table {workspace.relation('marts.t_b')}")  # the second table cannot be copied
 
         with pytest.raises(psycopg.errors.UndefinedTable):
