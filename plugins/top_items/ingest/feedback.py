@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import ObjectLoad, audit, fetch, list_keys
+from top_items.ingest.objects import ObjectLoad, audit, fetch, list_keys, rejected, rejected_report
 from top_items.rules import variables
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class FeedbackLoadResult:
 
     @property
     def rejected(self) -> list[ObjectLoad]:
-        return [o for o in self.objects if o.status == "rejected"]
+        return rejected(self.objects)
 
 
 def landed(line: str) -> str:
@@ -79,8 +79,7 @@ def load_feedback(conn, s3, feed_date: str, *, run_id: str | None = None,
              sum(o.rows_quarantined for o in result.objects), result.reasons or "", result.overrides,
              len(result.rejected))
     if result.rejected:
-        raise FeedbackError(f"{len(result.rejected)} feedback object(s) for {feed_date} rejected whole; the others "
-                            "loaded:\n" + "\n".join(f"  {o.source_file}: {o.error}" for o in result.rejected))
+        raise FeedbackError(rejected_report(result.objects, "feedback object", feed_date))
     return result
 
 

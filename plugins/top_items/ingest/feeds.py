@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from top_items import settings, sqlfiles
-from top_items.ingest.objects import FetchedObject, ObjectLoad, audit, list_keys, prefetched
+from top_items.ingest.objects import FetchedObject, ObjectLoad, audit, list_keys, prefetched, rejected, rejected_report
 from top_items.rules import variables
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,7 @@ class NoFeedFilesError(FeedError):
 class RejectedFilesError(FeedError):
     def __init__(self, result: "FeedLoadResult"):
         self.result = result
-        lines = [f"  {f.source_file}: {f.error}" for f in result.files if f.status == "rejected"]
-        super().__init__(f"{len(lines)} feed file(s) for {result.feed_date} rejected whole; the others loaded:\n"
-                         + "\n".join(lines))
+        super().__init__(rejected_report(result.files, "feed file", result.feed_date))
 
 
 @dataclass
@@ -96,7 +94,7 @@ class FeedLoadResult:
 
     @property
     def rejected(self) -> list[ObjectLoad]:
-        return [f for f in self.files if f.status == "rejected"]
+        return rejected(self.files)
 
     @property
     def stale(self) -> list[ObjectLoad]:

@@ -39,6 +39,17 @@ class ObjectLoad:
         return self
 
 
+def rejected(loads: Iterable[ObjectLoad]) -> list[ObjectLoad]:
+    return [load for load in loads if load.status == "rejected"]
+
+
+def rejected_report(loads: Iterable[ObjectLoad], what: str, feed_date: str) -> str:
+    """Why a day's task fails after the others loaded: each object refused whole, with its reason."""
+    refused = rejected(loads)
+    return (f"{len(refused)} {what}(s) for {feed_date} rejected whole; the others loaded:\n"
+            + "\n".join(f"  {load.source_file}: {load.error}" for load in refused))
+
+
 def audit(conn, loads: Iterable[ObjectLoad], *, run_id: str | None, dataset: str, feed_date: str,
           expected_columns: Iterable[str]) -> None:
     """Write each object's ops.load_audit row."""
