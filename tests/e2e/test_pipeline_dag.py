@@ -61,8 +61,10 @@ def test_pipeline_publishes_what_the_retailer_app_reads(world, warehouse, s3, ai
 
 
 def test_one_day_by_hand_simulate_then_pipeline(world, warehouse, s3, destinations, airflow_db):
-    """What the README's "one day by hand" does: the outside world's DAG, then the control plane's."""
-    simulated = run_dag("simulate_source_systems", "2026-07-15", conf={"stores": 8, "skus": 60, "days": 20})
+    """What "one day by hand" (docs/running.md) does: the outside world's DAG, then the control plane's, on a day
+    with the demo's noise: some broken rows and one store whose feed never arrives."""
+    simulated = run_dag("simulate_source_systems", "2026-07-15", conf={
+        "stores": 8, "skus": 60, "days": 20, "bad_row_rate": 0.005, "missing_feeds": 1})
     assert simulated.state == "success"
 
     run = run_dag("top_items_pipeline", "2026-07-15")
@@ -71,4 +73,4 @@ def test_one_day_by_hand_simulate_then_pipeline(world, warehouse, s3, destinatio
     assert destinations.latest()["feed_date"] == "2026-07-15"
     coverage = warehouse.execute("select count(*) filter (where has_valid_feed), count(*) "
                                  "from marts.fct_store_feed_coverage where feed_date = '2026-07-15'").fetchone()
-    assert coverage == (7, 8)  # the simulation's default leaves one store without a feed
+    assert coverage == (7, 8)  # missing_feeds=1: one store without a feed
