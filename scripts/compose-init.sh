@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docker compose's init service: check the warehouse, migrate Airflow's metadata, import the connections, the
 # pools and the demo login, create the buckets, and simulate the days a first run asks for: the seeded day
-# (FEED_DATE, what the README's first trigger passes) and today (what a scheduled run or a trigger without
+# (FEED_DATE, what the first trigger in docs/running.md passes) and today (what a scheduled run or a trigger without
 # conf uses).
 set -euo pipefail
 python -m sandbox world compose-env --out "${WORLD_ENV:-/state/world.env}"

@@ -244,7 +244,8 @@ def parser() -> argparse.ArgumentParser:
                "bad arguments")
     pre.add_argument("--date", required=True, help="feed date D, YYYY-MM-DD (its raw data must be loaded)")
     pre.add_argument("--against", choices=BASELINES, default=BASELINES[0],
-                     help="the baseline: what is published in marts/exports for D (the only one; see README)")
+                     help="the baseline: what is published in marts/exports for D (the only one; see "
+                          "docs/preview-and-lineage.md)")
     pre.add_argument("--sql-dir", default=str(settings.SQL_DIR), help="the model files to preview (include/sql)")
     pre.add_argument("--sample", type=int, default=3, help="records shown per consumer and kind of change")
     pre.set_defaults(func=_preview)

@@ -28,7 +28,7 @@ FEED_PREFIX = "inventory"
 REFERENCE_PREFIX = "reference"
 RETAILER_APP_BUCKET = "retailer-app"
 RETAILER_APP_PREFIX = "top-items"
-# The retailer app's feedback on its recommendations (edge contract: README, "Retailer feedback").
+# The retailer app's feedback on its recommendations (edge contract: docs/contracts.md, "Retailer feedback").
 FEEDBACK_PREFIX = "feedback"
 FEEDBACK_COLUMNS = ("store_id", "sku_id", "reason")
 FEEDBACK_REASONS = ("not_for_my_store", "seasonal")

@@ -1,8 +1,9 @@
 """The stakeholders who want a hot fix, simulated: the retailer app's feedback and the demo's overrides.
 
 The retailer app writes what a retailer told it about its list as a CSV object under
-``s3://retailer-app/feedback/feed_date=D/`` (edge contract: README, "Retailer feedback"). The items it complains
-about are read from the handoff the app was given (``latest.json``), as a real retailer would pick them.
+``s3://retailer-app/feedback/feed_date=D/`` (edge contract: docs/contracts.md, "Retailer feedback"). The items it
+complains about are read from the handoff the app was given (``latest.json``), as a real retailer would
+pick them.
 """
 
 from __future__ import annotations

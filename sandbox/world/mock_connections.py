@@ -1,6 +1,6 @@
 """How a running mock becomes an Airflow connection: the same shape a real account would have.
 
-The tokens and secrets are the demo values of ``mocks.demo_credentials`` (the one place they are set).
+The tokens and secrets are the demo values of ``sandbox.mocks.demo_credentials`` (the one place they are set).
 """
 
 from __future__ import annotations

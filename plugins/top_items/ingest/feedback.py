@@ -1,13 +1,14 @@
 """Ingest the retailer app's feedback on its recommendations into overrides, like a feed: accounted and quarantined.
 
-The app writes CSV objects under ``s3://retailer-app/feedback/feed_date=D/`` (edge contract: README, "Retailer
-feedback"): one item per line, a store, a SKU and a reason. Every object of the day gets an ``ops.load_audit`` row
-(rows in = loaded + quarantined); an object that is not the contract's (name, binary, header, not UTF-8) is rejected
-alone and the task fails after the others loaded. Each line is checked in SQL, like a feed's, by
-``include/sql/raw/split_retailer_feedback.sql``: its shape (``raw.feedback_line``), then the reference in force on D;
-a line that fails is kept in ``raw.feedback_quarantine`` with its reason. Each item that loads becomes a ``suppress``
-override of that SKU for that store, owned by ``retailer:<store_id>``, from D for ``feedback_ttl_days``: from this
-run on, the SKU leaves that store's list in every consumer. The whole day is one transaction; a re-run replaces it.
+The app writes CSV objects under ``s3://retailer-app/feedback/feed_date=D/`` (edge contract: docs/contracts.md,
+"Retailer feedback"): one item per line, a store, a SKU and a reason. Every object of the day gets an
+``ops.load_audit`` row (rows in = loaded + quarantined); an object that is not the contract's (name, binary, header,
+not UTF-8) is rejected alone and the task fails after the others loaded. Each line is checked in SQL, like a feed's,
+by ``include/sql/raw/split_retailer_feedback.sql``: its shape (``raw.feedback_line``), then the reference in force
+on D; a line that fails is kept in ``raw.feedback_quarantine`` with its reason. Each item that loads becomes a
+``suppress`` override of that SKU for that store, owned by ``retailer:<store_id>``, from D for
+``feedback_ttl_days``: from this run on, the SKU leaves that store's list in every consumer. The whole day is one
+transaction; a re-run replaces it.
 """
 
 from __future__ import annotations

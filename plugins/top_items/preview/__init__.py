@@ -7,7 +7,8 @@ command line needs before anything heavy is imported.
 """
 
 # What a preview may be compared with. Only what is published for D: what the destinations hold is the ledger,
-# which the push plan and the volume guard already weigh the change against (README, "Change preview").
+# which the push plan and the volume guard already weigh the change against (docs/preview-and-lineage.md,
+# "Change preview").
 BASELINES = ("published",)
 
 PASSES, STOPPED, CANNOT_PREVIEW = 0, 1, 2  # the exit codes of `python -m top_items preview`
