@@ -20,11 +20,14 @@ $(VENV)/.installed: requirements.txt constraints.txt
 demo: venv  ## simulate day FEED_DATE and run the whole pipeline on it, then print the summary
 	bash scripts/demo.sh $(FEED_DATE)
 
+# Two workers, one per core, each with a world of its own; a module's (or class's) tests stay on one worker.
+PYTEST_WORKERS ?= -n 2 --dist loadscope
+
 test: venv  ## every test: unit, integration (real Postgres, moto, mocks) and end-to-end DAG runs
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_WORKERS)
 
 test-server: venv  ## the same suite against the Postgres server on 127.0.0.1:5432
-	WAREHOUSE_URI=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest
+	WAREHOUSE_URI=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_WORKERS)
 
 test-celery: venv  ## (opt-in) a day on CeleryExecutor, 2 workers; needs Redis :6379 and PostgreSQL :5432 on 127.0.0.1
 	CELERY_TEST=1 $(PY) -m pytest -s tests/e2e/test_celery_executor.py

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from tests.support.paths import REPO
-from tests.support.session import AIRFLOW_HOME, SESSION_DIR, prepare
+from tests.support.session import AIRFLOW_HOME, SESSION_DIR, prepare, warehouse_uri
 
 
 def pytest_configure(config):
@@ -24,7 +24,7 @@ def world():
     from sandbox.world import stack
 
     world_dir = SESSION_DIR / "world"
-    running = stack.up(world_dir, warehouse_uri=os.environ.get("WAREHOUSE_URI") or None)
+    running = stack.up(world_dir, warehouse_uri=warehouse_uri())
     saved = dict(os.environ)
     os.environ.update(running.environment(REPO, airflow_home=AIRFLOW_HOME))
     try:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from sandbox.world import processes, warehouse
+from tests.support.session import database_name
 
 TERMINAL = ("success", "failed")
 
@@ -25,11 +26,12 @@ class AirflowServices:
         self.home = home
         self.port = processes.free_port()
         server = urlsplit(warehouse.normalize_uri(world.warehouse_uri))
-        self.metadata_uri = urlunsplit((server.scheme, server.netloc, "/airflow_services", "", ""))
+        name = database_name("airflow_services")
+        self.metadata_uri = urlunsplit((server.scheme, server.netloc, f"/{name}", "", ""))
         admin = urlunsplit((server.scheme, server.netloc, "/postgres", "", ""))
         with psycopg.connect(admin, autocommit=True) as conn:  # a shared server keeps the last run's metadata
-            conn.execute("drop database if exists airflow_services with (force)")
-        warehouse.ensure_database(admin, "airflow_services")
+            conn.execute(f'drop database if exists "{name}" with (force)')
+        warehouse.ensure_database(admin, name)
         self.env = {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_uri.replace("postgresql://", "postgresql+psycopg2://"),

@@ -15,6 +15,28 @@ from tests.support.paths import REPO
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="top-items-tests-"))
 AIRFLOW_HOME = SESSION_DIR / "airflow"
+# pytest-xdist names each worker (gw0, gw1, ...); a worker's databases on a shared server carry its name.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def database_name(base: str) -> str:
+    """This session's own database of that name: two workers on one Postgres server never share one."""
+    return f"{base}_{WORKER}" if WORKER else base
+
+
+def warehouse_uri() -> str | None:
+    """WAREHOUSE_URI, with this worker's own database on that server (created if missing); None: embedded."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from sandbox.world.warehouse import ensure_database, normalize_uri
+
+    uri = os.environ.get("WAREHOUSE_URI")
+    if not uri or not WORKER:
+        return uri or None
+    parts = urlsplit(normalize_uri(uri))
+    name = database_name(parts.path.lstrip("/") or "postgres")
+    ensure_database(urlunsplit(parts._replace(path="/postgres")), name)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def prepare() -> None:
