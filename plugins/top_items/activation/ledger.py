@@ -1,9 +1,10 @@
 """The one place that knows the ``ops.sync_*`` tables, and the export read every sync starts from.
 
-    sync_runs    one row per push, dry run or reconcile: counts per kind, outcome, and ``held_after`` (the
-                 rows the destination holds after a successful run: the volume guard's baseline)
+    sync_runs    one row per push, dry run or reconcile: counts per kind, outcome, ``baseline`` (what the
+                 volume guard weighed against) and ``held_after`` (the rows the destination holds after a
+                 successful run)
     sync_state   per consumer and key: the hash the destination last confirmed, its id there, the feed date
-                 its stamp fields carry, synced or failed
+                 its stamp fields carry, synced or failed: what the destination holds, the guard's baseline
     sync_errors  every rejected record, with the destination's reason
 
 A per-consumer advisory lock serialises runs of one consumer (a waiting lock, not a retry); a run killed
@@ -102,16 +103,20 @@ def close_run(conn, sync_run_id: int, fields: Mapping) -> None:
 
 
 def baseline(conn, consumer: str) -> int | None:
-    """What the destination held after the consumer's last successful push or reconcile (None: never)."""
-    row = conn.execute(
-        "select held_after from ops.sync_runs where consumer = %s and mode in ('push', 'reconcile') "
-        "and outcome = any(%s) and held_after is not null order by sync_run_id desc limit 1",
-        (consumer, list(SUCCESSFUL))).fetchone()
-    return row[0] if row else None
+    """What the destination holds now, as the ledger records it (:func:`held`): the volume guard's baseline.
+
+    None until a push or reconcile of the consumer has succeeded: a first sync that partly landed is still a
+    first sync. Not the last successful run's ``held_after``: a failed run may have landed some batches since.
+    """
+    succeeded = conn.execute(
+        "select 1 from ops.sync_runs where consumer = %s and mode in ('push', 'reconcile') "
+        "and outcome = any(%s) and held_after is not null limit 1", (consumer, list(SUCCESSFUL))).fetchone()
+    return held(conn, consumer) if succeeded else None
 
 
 def held(conn, consumer: str) -> int:
-    return conn.execute("select count(*) from ops.sync_state where consumer = %s and status = 'synced'",
+    """Keys the destination confirmed: a key whose later push was refused still holds what it confirmed."""
+    return conn.execute("select count(*) from ops.sync_state where consumer = %s and row_hash is not null",
                         (consumer,)).fetchone()[0]
 
 

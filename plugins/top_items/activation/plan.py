@@ -168,7 +168,8 @@ def diff(consumer: Consumer, rows: Iterable[Mapping], state: Mapping[str, StateR
          keep_records: bool = False) -> Plan:
     """The ops that bring the destination from ``state`` to ``rows`` (the export for ``feed_date``).
 
-    A key whose last push failed is always planned again (even when its hash did not change). A key whose
+    A key whose last push failed is always planned again (even when its hash did not change); it weighs as churn
+    only for the content it moves away from what the destination last confirmed (``row_hash``). A key whose
     content is unchanged but whose stamp fields were pushed for an older feed date is restamped. Keys gone
     from the export are removes; what a remove does is the consumer's ``on_remove``.
     """
@@ -195,9 +196,12 @@ def diff(consumer: Consumer, rows: Iterable[Mapping], state: Mapping[str, StateR
             plan.unchanged += 1
             continue
         items = list_items(consumer, record)
-        plan.ops[kind].append(Op(kind, key, record, digest, current and current.destination_id,
-                                 retry=current is not None and current.status != "synced", items=items,
-                                 weight=weight(kind, current and current.items, items)))
+        retry = current is not None and current.status != "synced"
+        # a refused push left the destination with what it last confirmed: when that is today's content, the
+        # retry moves nothing there (else a day refused whole would count every record as churn next time)
+        held = retry and current.row_hash == digest
+        plan.ops[kind].append(Op(kind, key, record, digest, current and current.destination_id, retry=retry,
+                                 items=items, weight=0.0 if held else weight(kind, current and current.items, items)))
     for key in sorted(set(state) - seen):
         current = state[key]
         plan.ops[REMOVE].append(Op(REMOVE, key, None, current.row_hash, current.destination_id,
