@@ -45,7 +45,7 @@ REFERENCE_TABLES = tuple(REFERENCE_COLUMNS)
 
 # The warehouse's setup, run once per run before anything loads (the DAG's setup task, tests and the CLI).
 SETUP_SQL = ("raw/schema.sql", "raw/known_reference.sql", "raw/timestamp_check.sql", "raw/feedback_line.sql",
-             "ops/schema.sql", "ops/quality.sql", "raw/overrides.sql", "ops/override_notices.sql")
+             "ops/schema.sql", "ops/quality.sql", "ops/drift.sql", "raw/overrides.sql", "ops/override_notices.sql")
 
 
 def feed_prefix(feed_date: str) -> str:

@@ -100,6 +100,12 @@ begin
             lateral (values ('row_count', t.row_count), ('stores_recommended', t.stores_recommended))
                 as m (metric, value)$q$, relation) using p_feed_date;
     end if;
+    -- Keyed drift since the last good state (ops/drift.sql): recorded on good days, its normal is learned from them.
+    return query select d.metric, d.value from ops.dq_drift(p_dataset, p_feed_date) as d where d.value is not null;
+    if p_dataset = 'raw.inventory_feed' then
+        return query select 'identical_pct:' || s.store_id, s.identical_pct
+                     from ops.dq_store_identical(p_feed_date) as s;
+    end if;
 end
 $$;
 

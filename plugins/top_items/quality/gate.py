@@ -26,8 +26,10 @@ from top_items.quality.outcomes import (
     NOT_EVALUATED,
     PASS,
     WARN,
+    Cause,
     CheckRecord,
     check_level,
+    drift_metric,
     failure_message,
     history_metric,
     map_outcome,
@@ -172,26 +174,29 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
     for check_result in verification.check_results:
         check = check_result.check
         level = check_level(check.threshold, check.warn_threshold)
-        metric = history_metric(check.qualifier)
+        drift = drift_metric(check.qualifier)
+        metric = history_metric(check.qualifier) or drift
         measured = _number(check_result.threshold_value)
         without_baseline = metric is not None and not errored and first_day
         outcome = map_outcome(check_result.outcome.name, level=level, contract_errored=errored,
                               history_without_baseline=without_baseline)
-        detail = None
+        name = check.name or check.type
+        detail = cause = None
         if outcome == NO_HISTORY:
             detail = (f"first day: no good day before {feed_date} in ops.dq_metrics for {dataset} {metric}; "
                       "today's value becomes the baseline if this gate passes")
         elif outcome == ERROR:
             detail = verification.errors[0]
         elif outcome != PASS:
-            detail = _join(_diagnostics(check_result),
-                           _offending_keys(conn, failed_rows.get(check.qualifier or check.name), variables))
-        name = check.name or check.type
+            rows, count = _offending_rows(conn, failed_rows.get(check.qualifier or check.name), variables)
+            detail = _join(_diagnostics(check_result), _keys_text(rows, count))
+            if drift and count:
+                cause = _drift_cause(conn, dataset, drift, feed_date, name, rows, count)
         records.append(CheckRecord(
             gate=gate, dataset=dataset, check_name=f"{check.column_name}: {name}" if check.column_name else name,
             level=level, outcome=outcome, measured_value=measured,
             threshold=threshold_text(check.threshold, check.warn_threshold), check_path=check.relative_path,
-            detail=detail))
+            detail=detail, cause=cause))
     if errored:
         records.append(contract_error("; ".join(verification.errors)))
     if not records:
@@ -199,20 +204,39 @@ def _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, cont
     return records
 
 
-def _offending_keys(conn, query: str | None, variables: dict[str, str]) -> str | None:
+def _offending_rows(conn, query: str | None, variables: dict[str, str]) -> tuple[list | str | None, int]:
     """The first rows a failing failed_rows check found, in the order of their first column (the key), so an alert
-    names the same keys however the rows were written: the keys a person needs to act on the alert."""
+    names the same keys however the rows were written, and how many there are: the keys a person needs to act on the
+    alert. A text instead of rows when they could not be read."""
     if not query:
-        return None
+        return None, 0
     try:
-        rows = conn.execute(f"select * from ({contracts.resolve(query, variables)}) as offending "
-                            f"order by 1 limit {SHOW_KEYS + 1}").fetchall()
+        found = conn.execute(f"select *, count(*) over () from ({contracts.resolve(query, variables)}) as offending "
+                             f"order by 1 limit {SHOW_KEYS + 1}").fetchall()
     except Exception as exc:  # noqa: BLE001  the check's own outcome stands; the keys are a courtesy
-        return f"offending keys unavailable: {type(exc).__name__}"
-    if not rows:
-        return None
+        return f"offending keys unavailable: {type(exc).__name__}", 0
+    return [row[:-1] for row in found], (found[0][-1] if found else 0)
+
+
+def _keys_text(rows: list | str | None, count: int) -> str | None:
+    if not rows or isinstance(rows, str):
+        return rows
     keys = ", ".join("/".join(map(str, row)) for row in rows[:SHOW_KEYS])
-    return f"offending keys: {keys}{', ...' if len(rows) > SHOW_KEYS else ''}"
+    return f"offending keys: {keys}{', ...' if count > SHOW_KEYS else ''}"
+
+
+def _drift_cause(conn, dataset: str, metric: str, feed_date: str, measure: str, rows: list | str,
+                 count: int) -> Cause | None:
+    """A failing drift check in words: what its keys are a share of, and what the share normally is."""
+    if isinstance(rows, str):
+        return None
+    context = conn.execute("select base, unit, normal from ops.dq_drift_context(%s, %s, %s::date)",
+                           (dataset, metric, feed_date)).fetchone()
+    if context is None:
+        return None
+    base, unit, normal = context
+    return Cause(dataset=dataset, feed_date=feed_date, measure=measure, count=count, base=base, unit=unit,
+                 keys=tuple(str(row[0]) for row in rows), normal=_number(normal))
 
 
 def _join(*parts: str | None) -> str | None:

@@ -26,6 +26,36 @@ _COMPARISONS = (
 )
 
 HISTORY_QUALIFIER_PREFIX = "history-"
+DRIFT_QUALIFIER_PREFIX = "drift-"
+CAUSE_KEYS = 5  # keys an alert's first line names: enough to act on, short enough for a pager's summary
+FEED_DATASET = "raw.inventory_feed"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a failing drift check found, as the alert's first line says it: the input, the measure, how many keys of
+    how many, the first of them, and the measure's normal (None: no good day measured it yet)."""
+
+    dataset: str
+    feed_date: str
+    measure: str
+    count: int
+    base: int
+    unit: str
+    keys: tuple[str, ...]
+    normal: float | None = None
+
+    @property
+    def share(self) -> float:
+        return self.count / self.base if self.base else 1.0
+
+    def __str__(self) -> str:
+        table = self.dataset.split(".")[-1]
+        what = "inventory feed" if self.dataset == FEED_DATASET else f"{table} snapshot"
+        keys = ", ".join(self.keys[:CAUSE_KEYS]) + (", ..." if self.count > CAUSE_KEYS else "")
+        normal = "no normal learned yet" if self.normal is None else f"normally {format_number(self.normal)}%"
+        return (f"{what} {self.feed_date}: {self.measure} for {self.count} of {self.base} {self.unit} ({keys}), "
+                f"{normal}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,7 @@ class CheckRecord:
     threshold: str | None = None
     check_path: str | None = None
     detail: str | None = None
+    cause: Cause | None = None  # a drift check's finding, in words (the alert's first line when it fails)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -98,8 +129,17 @@ def check_level(threshold: Any, warn_threshold: Any = None) -> str:
 
 def history_metric(qualifier: str | None) -> str | None:
     """'history-row_count' -> 'row_count': the contract's comparisons with the previous good day."""
-    if qualifier and qualifier.startswith(HISTORY_QUALIFIER_PREFIX):
-        return qualifier[len(HISTORY_QUALIFIER_PREFIX):] or None
+    return _after(qualifier, HISTORY_QUALIFIER_PREFIX)
+
+
+def drift_metric(qualifier: str | None) -> str | None:
+    """'drift-market_changed_pct' -> 'market_changed_pct': the contract's keyed comparisons with the last good state."""
+    return _after(qualifier, DRIFT_QUALIFIER_PREFIX)
+
+
+def _after(qualifier: str | None, prefix: str) -> str | None:
+    if qualifier and qualifier.startswith(prefix):
+        return qualifier[len(prefix):] or None
     return None
 
 
@@ -140,10 +180,22 @@ def failure_line(record: CheckRecord) -> str:
 
 
 def failure_message(gate: str, feed_date: str, records: Iterable[CheckRecord]) -> str:
-    """The pager text: one line per failing check naming dataset, check, measured value and threshold."""
-    failures = [r for r in records if r.failing]
+    """The pager text: one line per failing check naming dataset, check, measured value and threshold.
+
+    When drift checks failed, the most specific cause comes first and the first line says it in words.
+    """
+    failures = sorted((r for r in records if r.failing), key=_specificity)
     head = f"data-quality gate {gate!r} failed for feed date {feed_date}: {len(failures)} check(s) failed"
-    return "\n".join([head] + [f"- {failure_line(r)}" for r in failures])
+    causes = [str(r.cause) for r in failures if r.cause]
+    return "\n".join(causes[:1] + [head] + [f"- {failure_line(r)}" for r in failures])
+
+
+def _specificity(record: CheckRecord) -> tuple:
+    """Drift findings before totals, the largest share of keys first. On a tie a reference snapshot goes before the
+    feed: the feed is keyed by it, so a renumbered catalogue shows in both and the catalogue is the cause."""
+    if record.cause is None:
+        return (1,)
+    return (0, -record.cause.share, record.dataset == FEED_DATASET)
 
 
 def _one_line(text: str, limit: int = 300) -> str:

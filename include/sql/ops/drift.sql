@@ -1,0 +1,202 @@
+-- Keyed drift: each input compared key by key with its last good state, the one in force on the dataset's previous
+-- good day (ops.dq_previous_good_day), so a bad day never becomes what a later day is compared with. Totals hold when
+-- a fifth of the stores move market, every SKU id is renumbered or yesterday's stock comes back nudged; keys do not.
+-- Shares are in percent. The contracts judge them (include/contracts/raw/*.yml), ops.dq_measure records them on a
+-- good day, so each measure's normal is learned from the good days before (ops.dq_band). plpgsql, so the tables need
+-- not exist when this file runs.
+
+-- How a drift measure's normal is learned, set here once: from this many good days, as a band of the median plus
+-- this many robust standard deviations. 14 days see two of every weekday; 3 deviations rarely flag a normal day.
+create or replace function ops.dq_drift_window() returns integer language sql immutable as 'select 14';
+create or replace function ops.dq_drift_sensitivity() returns numeric language sql immutable as 'select 3';
+
+-- Every key that drifted since the last good state, by metric: the rows a failing drift check lists.
+create or replace function ops.dq_drift_keys(p_dataset text, p_feed_date date)
+returns table (metric text, key text, detail text)
+language plpgsql stable as $$
+#variable_conflict use_column
+declare
+    previous date := ops.dq_previous_good_day(p_dataset, p_feed_date);
+begin
+    -- With no previous good day nothing has drifted, but the queries still run: a missing table errs, never passes.
+    if p_dataset in ('raw.stores', 'raw.skus') then
+        return query execute format($q$
+            with before as (select %2$I as k from raw.%1$I where snapshot_date = raw.snapshot_in_force(%1$L, $1)),
+                 today as (select %2$I as k from raw.%1$I
+                           where snapshot_date = raw.snapshot_in_force(%1$L, $2) and $1 is not null)
+            select 'keys_added_pct', k, null::text from (select k from today except select k from before) as added
+            union all
+            select 'keys_removed_pct', k, null from (select k from before except select k from today) as removed
+            $q$, split_part(p_dataset, '.', 2), case p_dataset when 'raw.stores' then 'store_id' else 'sku_id' end)
+            using previous, p_feed_date;
+    end if;
+    if p_dataset = 'raw.stores' then
+        return query
+            with before as (select * from raw.stores where snapshot_date = raw.snapshot_in_force('stores', previous)),
+                 today as (select * from raw.stores where snapshot_date = raw.snapshot_in_force('stores', p_feed_date))
+            select 'market_changed_pct', t.store_id, b.market_id || ' -> ' || t.market_id
+            from today as t join before as b using (store_id) where t.market_id <> b.market_id
+            union all
+            select 'license_changed_pct', t.store_id, b.license_type || ' -> ' || t.license_type
+            from today as t join before as b using (store_id) where t.license_type <> b.license_type;
+    elsif p_dataset = 'raw.skus' then
+        return query
+            with before as (select * from raw.skus where snapshot_date = raw.snapshot_in_force('skus', previous)),
+                 today as (select * from raw.skus where snapshot_date = raw.snapshot_in_force('skus', p_feed_date))
+            -- price is left out: it moves for good reasons; these decide what is recommended to whom
+            select 'attributes_changed_pct', t.sku_id, concat_ws(', ',
+                       case when t.name <> b.name then 'name' end,
+                       case when t.category is distinct from b.category then 'category' end,
+                       case when t.volume_ml <> b.volume_ml then 'volume' end,
+                       case when (t.season_start_month, t.season_end_month)
+                                 is distinct from (b.season_start_month, b.season_end_month) then 'season' end,
+                       case when t.is_liquor <> b.is_liquor then 'liquor flag' end)
+            from today as t join before as b using (sku_id)
+            where (t.name, t.category, t.volume_ml, t.season_start_month, t.season_end_month, t.is_liquor)
+                  is distinct from (b.name, b.category, b.volume_ml, b.season_start_month, b.season_end_month,
+                                    b.is_liquor);
+    elsif p_dataset = 'raw.inventory_feed' then
+        -- Only stores that reported on both days: a missing feed has a check of its own.
+        return query
+            with before as (select store_id, sku_id from raw.inventory_feed where feed_date = previous),
+                 today as (select store_id, sku_id from raw.inventory_feed where feed_date = p_feed_date),
+                 compared as (select store_id from before intersect select store_id from today)
+            select 'keys_added_pct', t.store_id || ':' || t.sku_id, null::text
+            from (select * from today where store_id in (select store_id from compared)
+                  except select * from before) as t
+            union all
+            select 'keys_removed_pct', b.store_id || ':' || b.sku_id, null
+            from (select * from before where store_id in (select store_id from compared)
+                  except select * from today) as b;
+    end if;
+end
+$$;
+
+-- Per store, the share of today's (SKU, quantity) pairs identical to its previous good feed: a replay with a
+-- quantity or two nudged keeps nearly all of them, where independent days of stock keep few.
+create or replace function ops.dq_store_identical(p_feed_date date)
+returns table (store_id text, identical_pct numeric, rows_today bigint)
+language sql stable as $$
+    with today as (select store_id, sku_id, remaining_qty from raw.inventory_feed where feed_date = p_feed_date),
+         before as (select store_id, sku_id, remaining_qty from raw.inventory_feed
+                    where feed_date = ops.dq_previous_good_day('raw.inventory_feed', p_feed_date))
+    select t.store_id, round(100.0 * count(b.sku_id) / count(*), 2), count(*)
+    from today as t
+    left join before as b using (store_id, sku_id, remaining_qty)
+    where t.store_id in (select store_id from before)
+    group by t.store_id
+$$;
+
+-- Each drift share of a dataset today (null: nothing to compare), with what it is a share of: the metrics
+-- ops.dq_measure records and the words an alert counts in.
+create or replace function ops.dq_drift(p_dataset text, p_feed_date date)
+returns table (metric text, value numeric, base bigint, unit text)
+language plpgsql stable as $$
+#variable_conflict use_column
+declare
+    previous date := ops.dq_previous_good_day(p_dataset, p_feed_date);
+    before   bigint;
+    today    bigint;
+begin
+    -- No previous good day: null shares (nothing was compared), from queries that still read the tables.
+    if p_dataset not in ('raw.stores', 'raw.skus', 'raw.inventory_feed') then
+        return;
+    end if;
+    if p_dataset = 'raw.inventory_feed' then
+        return query
+            with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
+                 compared as (select store_id from raw.inventory_feed where feed_date = previous
+                              intersect select store_id from raw.inventory_feed where feed_date = p_feed_date),
+                 bases as (select (select count(*) from raw.inventory_feed where feed_date = p_feed_date
+                                   and store_id in (select store_id from compared)) as today,
+                                  (select count(*) from raw.inventory_feed where feed_date = previous
+                                   and store_id in (select store_id from compared)) as before),
+                 identical as (select round(avg(identical_pct), 2) as share, count(*) as stores
+                               from ops.dq_store_identical(p_feed_date))
+            select m.metric,
+                   case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end,
+                   m.base, m.unit
+            from bases,
+                 lateral (values ('keys_added_pct', bases.today, 'store-SKU listings'),
+                                 ('keys_removed_pct', bases.before, 'store-SKU listings')) as m (metric, base, unit)
+                 left join keys as k on k.metric = m.metric
+            union all
+            select 'identical_pct', i.share, i.stores, 'stores' from identical as i;
+        return;
+    end if;
+    execute format('select count(*) from raw.%I where snapshot_date = raw.snapshot_in_force(%L, $1)',
+                   split_part(p_dataset, '.', 2), split_part(p_dataset, '.', 2)) using previous into before;
+    execute format('select count(*) from raw.%I where snapshot_date = raw.snapshot_in_force(%L, $1)',
+                   split_part(p_dataset, '.', 2), split_part(p_dataset, '.', 2)) using p_feed_date into today;
+    return query
+        with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
+             kept as (select before - coalesce((select n from keys where metric = 'keys_removed_pct'), 0) as n)
+        select m.metric,
+               case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end, m.base,
+               case when p_dataset = 'raw.stores' then 'stores' else 'SKUs' end
+        from kept,
+             lateral (values ('keys_added_pct', today), ('keys_removed_pct', before),
+                             ('market_changed_pct', kept.n), ('license_changed_pct', kept.n),
+                             ('attributes_changed_pct', kept.n)) as m (metric, base)
+             left join keys as k on k.metric = m.metric
+        where (p_dataset = 'raw.stores') = (m.metric in ('market_changed_pct', 'license_changed_pct'))
+           or m.metric in ('keys_added_pct', 'keys_removed_pct');
+end
+$$;
+
+-- A metric's normal over the last p_window good days before p_feed_date: the median, and the median plus
+-- p_sensitivity robust standard deviations (1.4826 x the median absolute deviation), which one odd day cannot move.
+create or replace function ops.dq_band(p_dataset text, p_metric text, p_feed_date date, p_window integer,
+                                       p_sensitivity numeric)
+returns table (normal numeric, upper numeric, days integer)
+language sql stable as $$
+    with recent as (select value from ops.dq_metrics
+                    where dataset = p_dataset and metric = p_metric and feed_date < p_feed_date
+                    order by feed_date desc limit p_window),
+         centre as (select percentile_cont(0.5) within group (order by value)::numeric as median, count(*) as days
+                    from recent)
+    select centre.median,
+           centre.median + p_sensitivity * 1.4826
+               * (select percentile_cont(0.5) within group (order by abs(value - centre.median)) from recent)::numeric,
+           centre.days::integer
+    from centre
+$$;
+
+-- The keys behind a drift share above its limit, none while it is within: a failed_rows check's rows. The limit is
+-- the hard bound p_hard until a full window of good days has been seen, then the learned band if that is wider: a
+-- dataset that normally drifts more is not paged for its normal, and a quiet one is still held to the hard bound.
+create or replace function ops.dq_drifted(p_dataset text, p_metric text, p_feed_date date, p_hard numeric,
+                                          p_window integer default ops.dq_drift_window(),
+                                          p_sensitivity numeric default ops.dq_drift_sensitivity())
+returns table (key text, detail text)
+language sql stable as $$
+    select k.key, k.detail from ops.dq_drift_keys(p_dataset, p_feed_date) as k
+    where k.metric = p_metric
+      and (select d.value from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric)
+          > (select case when b.days >= p_window then greatest(p_hard, b.upper) else p_hard end
+             from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, p_sensitivity) as b)
+$$;
+
+-- Stores whose stock is at least p_hard percent identical to their previous good feed while their own normal (learned
+-- from their good days, at least one) lies below p_hard: a near-replay. A store with no normal yet is not judged: a
+-- store whose stock barely moves is not a replay, and an exact repeat is caught on any day by raw.feed_fingerprints.
+create or replace function ops.dq_near_replays(p_feed_date date, p_hard numeric,
+                                               p_window integer default ops.dq_drift_window(),
+                                               p_sensitivity numeric default ops.dq_drift_sensitivity())
+returns table (store_id text, identical_pct numeric)
+language sql stable as $$
+    select s.store_id, s.identical_pct from ops.dq_store_identical(p_feed_date) as s,
+        lateral ops.dq_band('raw.inventory_feed', 'identical_pct:' || s.store_id, p_feed_date, p_window,
+                            p_sensitivity) as b
+    where s.identical_pct >= p_hard and b.days > 0 and b.upper < p_hard
+$$;
+
+-- What an alert says around a failing drift check's keys: what the share is of, and its median over the window
+-- (null: no good day measured it yet).
+create or replace function ops.dq_drift_context(p_dataset text, p_metric text, p_feed_date date,
+                                                p_window integer default ops.dq_drift_window())
+returns table (base bigint, unit text, normal numeric)
+language sql stable as $$
+    select d.base, d.unit, (select b.normal from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, 0) as b)
+    from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric
+$$;

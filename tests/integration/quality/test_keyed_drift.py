@@ -1,0 +1,136 @@
+"""Keyed drift on real Postgres: wrong data that keeps every total (stores moved market, a renumbered catalogue, a
+nudged replay of yesterday's stock) fails the raw gate, and the alert's first line names the input, the measure and
+the keys; a normal learned from a full window of good days widens the hard bound, never narrows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.marketplace import days_before
+from tests.support.quality import PREVIOUS, D, gate, good_world
+from top_items.quality import GateFailedError
+
+
+def _new_snapshot(conn, table: str, day: str, change: str, key: str) -> None:
+    """Today's snapshot of ``table``: the one in force, copied, then ``change`` (an update) applied to the copy."""
+    conn.execute("insert into raw.snapshots values (%s, %s, 'test', 'test', 0)", (table, day))
+    columns = [c for (c,) in conn.execute("select column_name from information_schema.columns where table_schema = "
+                                          "'raw' and table_name = %s and column_name <> 'snapshot_date'", (table,))]
+    listed = ", ".join(columns)
+    conn.execute(f"insert into raw.{table} (snapshot_date, {listed}) select %s, {listed} from raw.{table} "
+                 f"where snapshot_date = raw.snapshot_in_force(%s, %s::date - 1)", (day, table, day))
+    conn.execute(f"update raw.{table} set {change} where snapshot_date = %s and {key}", (day,))
+
+
+def _alert(result) -> list[str]:
+    assert not result.ok
+    return str(pytest.raises(GateFailedError, result.raise_for_failures).value).splitlines()
+
+
+def test_stores_moved_to_another_market_fail_with_the_stores_named(market):
+    good_world(market, PREVIOUS, D)
+    market.store("S3", market_id="M2")  # two markets, so a swap keeps the count
+    assert gate(market.conn, "raw", PREVIOUS).ok
+
+    _new_snapshot(market.conn, "stores", D, "market_id = case market_id when 'M1' then 'M2' else 'M1' end",
+                  "store_id in ('S1', 'S3')")
+    lines = _alert(gate(market.conn, "raw"))
+
+    assert lines[0] == ("stores snapshot 2026-11-25: market changed for 2 of 3 stores (S1, S3), "
+                        "no normal learned yet")
+    assert lines[1].startswith("data-quality gate 'raw' failed")
+    assert "- raw.stores: market changed [fail] measured 2" in lines[2]
+    assert "S1/M1 -> M2" in lines[2]
+    assert not any("markets vs previous good day" in line for line in lines)  # the totals held
+
+
+def test_a_renumbered_catalogue_is_all_removed_and_all_added(market):
+    good_world(market, PREVIOUS, D)
+    assert gate(market.conn, "raw", PREVIOUS).ok
+
+    _new_snapshot(market.conn, "skus", D, "sku_id = 'N' || sku_id", "true")
+    lines = _alert(gate(market.conn, "raw"))
+
+    assert lines[0].startswith("skus snapshot 2026-11-25: SKU ids removed for 11 of 11 SKUs (B1, B2, B3, B4, B5, ...)")
+    assert any(line.startswith("- raw.skus: SKU ids added [fail] measured 11") for line in lines)
+
+
+def test_a_changed_sku_attribute_is_named(market):
+    good_world(market, PREVIOUS, D)
+    assert gate(market.conn, "raw", PREVIOUS).ok
+
+    _new_snapshot(market.conn, "skus", D, "category = 'other', volume_ml = 700", "sku_id in ('B1', 'B2')")
+    lines = _alert(gate(market.conn, "raw"))
+
+    assert lines[0].startswith("skus snapshot 2026-11-25: name, category, volume, season or liquor flag changed "
+                               "for 2 of 11 SKUs (B1, B2)")
+    assert "B1/category, volume" in "\n".join(lines)
+
+
+def _stock(market, day: str, quantities: dict[str, list[int]]) -> None:
+    for store, values in quantities.items():
+        for n, quantity in enumerate(values, start=1):
+            market.stocks(day, store, f"X{n}", quantity=quantity)
+
+
+def test_yesterdays_stock_nudged_is_a_near_replay_only_for_a_store_whose_stock_moves(market):
+    good_world(market)
+    earlier = days_before(D, 2)
+    for table in ("snapshots", "stores", "skus", "order_lines"):  # the reference is in force from the first day
+        market.conn.execute(f"update raw.{table} set snapshot_date = %s", (earlier,))
+    _stock(market, earlier, {"S1": list(range(1, 21)), "S2": [7] * 20})
+    _stock(market, PREVIOUS, {"S1": list(range(20, 0, -1)), "S2": [7] * 20})  # S1 moves; S2 never does
+    assert gate(market.conn, "raw", earlier).ok
+    assert gate(market.conn, "raw", PREVIOUS).ok  # S2 is 100% identical, but has no normal to be judged by yet
+    _stock(market, D, {"S1": [21, *range(19, 0, -1)], "S2": [7] * 20})  # yesterday's S1, one quantity nudged
+
+    lines = _alert(gate(market.conn, "raw"))
+
+    assert lines[0] == ("inventory feed 2026-11-25: stock near-identical to the previous good feed for 1 of 2 stores "
+                        "(S1), normally 50%")
+    assert "offending keys: S1/95" in "\n".join(lines)
+
+
+def test_a_full_window_of_good_days_widens_the_hard_bound_never_narrows_it(market):
+    good_world(market, PREVIOUS, D)
+    for n in range(1, 11):
+        market.store(f"T{n}", market_id="M2")
+    assert gate(market.conn, "raw", PREVIOUS).ok
+    _new_snapshot(market.conn, "stores", D, "market_id = 'M3'", "store_id in ('T1', 'T2', 'T3')")  # 3 of 12: 25%
+    drifted = "select count(*) from ops.dq_drifted('raw.stores', 'market_changed_pct', %s, 5, 14, 3)"
+    history = ("insert into ops.dq_metrics (dataset, metric, feed_date, value) "
+               "select 'raw.stores', 'market_changed_pct', %s::date - n, %s from generate_series(2, %s) as n")
+
+    assert market.conn.execute(drifted, (D,)).fetchone()[0] == 3  # no window yet: the hard bound, 5%
+    market.conn.execute(history, (D, 20, 14))  # a store master that normally moves a fifth of its stores...
+    assert market.conn.execute(drifted, (D,)).fetchone()[0] == 3  # ...but 13 good days are not a full window
+    market.conn.execute(history.replace("generate_series(2", "generate_series(15"), (D, 22, 15))
+    normal, upper, days = market.conn.execute(
+        "select * from ops.dq_band('raw.stores', 'market_changed_pct', %s, 14, 3)", (D,)).fetchone()
+    assert (float(normal), days) == (20, 14) and float(upper) == pytest.approx(20)  # one 22 cannot move it
+    assert market.conn.execute(drifted, (D,)).fetchone()[0] == 3  # 25% is above a normal of 20% with no spread
+
+    market.conn.execute("update ops.dq_metrics set value = 16 + (feed_date - %s::date + 15) %% 9 "
+                        "where metric = 'market_changed_pct'", (D,))  # 16..24: a normal of 20 +- 2
+    assert market.conn.execute(drifted, (D,)).fetchone()[0] == 0  # within its learned band: no alarm
+    market.conn.execute("update ops.dq_metrics set value = 0 where metric = 'market_changed_pct'")
+    assert market.conn.execute(drifted, (D,)).fetchone()[0] == 3  # a quiet normal never narrows the bound below 5%
+
+
+def test_a_good_day_records_its_drift_so_the_normal_builds(market):
+    good_world(market, PREVIOUS, D)
+    assert gate(market.conn, "raw", PREVIOUS).ok
+    assert gate(market.conn, "raw").ok
+
+    recorded = dict(market.conn.execute(
+        "select dataset || ' ' || metric, value::float from ops.dq_metrics where feed_date = %s and "
+        "(metric like '%%_pct' or metric like 'identical_pct:%%') and metric not in ('zero_quantity_pct', "
+        "'beer_wine_pct', 'liquor_pct', 'seasonal_pct')", (D,)).fetchall())
+    assert recorded == {
+        "raw.stores keys_added_pct": 0, "raw.stores keys_removed_pct": 0, "raw.stores market_changed_pct": 0,
+        "raw.stores license_changed_pct": 0, "raw.skus keys_added_pct": 0, "raw.skus keys_removed_pct": 0,
+        "raw.skus attributes_changed_pct": 0, "raw.inventory_feed keys_added_pct": 0,
+        "raw.inventory_feed keys_removed_pct": 0, "raw.inventory_feed identical_pct": 100,
+        "raw.inventory_feed identical_pct:S1": 100, "raw.inventory_feed identical_pct:S2": 100}
+    assert not market.conn.execute("select 1 from ops.dq_metrics where feed_date = %s and metric like '%%drift%%' "
+                                   "or (feed_date = %s and metric like 'identical%%')", (PREVIOUS, PREVIOUS)).fetchall()
