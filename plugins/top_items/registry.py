@@ -34,7 +34,7 @@ class Consumer:
     retry_attempts: int = 6
     retry_base_seconds: float = 0.25
     retry_max_seconds: float = 30.0
-    # Against what the destination held after the last successful sync: rows after the push within
+    # Against what the destination holds, as the ledger records it: rows after the push within
     # [max_shrink_ratio, max_growth_ratio], adds + changes + removes at most max_churn_ratio.
     volume_guard: tuple[tuple[str, float], ...] | None = None
     # The list field whose elements the churn is counted in: {field, separator} or {field, element_key}.
