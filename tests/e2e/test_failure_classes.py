@@ -7,11 +7,29 @@ under the bound goes through, and what it broke stays out of every consumer.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 
+from sandbox.simulate.publish import write_day
 from tests.support.dags import run_dag
-from tests.support.failure_stories import BAD_DAY, GOOD_DAY, assert_nothing_reached_a_consumer
-from tests.support.producers import replay_feeds, rewrite_snapshot, truncate_snapshot, wipe_stock
+from tests.support.failure_stories import (
+    BAD_DAY,
+    EARLIER_GOOD_DAY,
+    GOOD_DAY,
+    SPEC,
+    assert_nothing_reached_a_consumer,
+)
+from tests.support.producers import (
+    move_stores_to_another_market,
+    renumber_skus,
+    replay_feeds,
+    replay_feeds_nudged,
+    rewrite_snapshot,
+    truncate_snapshot,
+    wipe_stock,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -107,3 +125,40 @@ class TestStockWiped:
         alert = _stopped_at_raw_gate(destinations, after_a_good_day, "in-stock SKUs fell below half")
 
         assert "zero-quantity rows" in alert["cause"]
+
+
+class TestWrongDataThatLooksNormal:
+    """Keyed drift against the last good state: every total holds, the keys do not."""
+
+    def test_stores_moved_to_another_market_are_stopped(self, after_a_good_day, s3, destinations):
+        moved = move_stores_to_another_market(s3, BAD_DAY, 0.2)
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "market changed")
+
+        assert (f"stores snapshot {BAD_DAY}: market changed for {len(moved)} of 12 stores ({', '.join(sorted(moved))})"
+                in alert["summary"]), alert["summary"]
+
+    def test_a_renumbered_catalogue_is_stopped(self, after_a_good_day, s3, destinations):
+        skus = renumber_skus(s3, BAD_DAY)
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "SKU ids removed")
+
+        assert f"skus snapshot {BAD_DAY}: SKU ids removed for {skus} of {skus} SKUs" in alert["summary"]
+        assert "SKU ids added" in alert["cause"] and "SKUs no longer listed" in alert["cause"]
+
+    def test_yesterdays_stock_nudged_is_stopped(self, earlier_good_day, after_a_good_day, s3, destinations):
+        stores = replay_feeds_nudged(s3, GOOD_DAY, BAD_DAY)
+
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stock near-identical to the previous good feed")
+
+        # a store listing fewer than 20 SKUs keeps under 95% of its pairs with one nudged: the rest are enough
+        assert re.search(rf"inventory feed {BAD_DAY}: stock near-identical to the previous good feed for "
+                         rf"(1[0-2]) of {len(stores)} stores \(S0001, ", alert["summary"]), alert["summary"]
+        assert "stale stores" not in alert["cause"]  # no file repeats an earlier one
+
+
+@pytest.fixture
+def earlier_good_day(warehouse, s3, destinations, airflow_db):
+    """A good day before the story's good day, so each store has a normal of its own to be judged against."""
+    write_day(s3, SPEC, date.fromisoformat(EARLIER_GOOD_DAY))
+    assert run_dag("top_items_pipeline", EARLIER_GOOD_DAY).state == "success"

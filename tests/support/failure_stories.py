@@ -6,6 +6,7 @@ from sandbox.simulate.catalog import WorldSpec
 
 # Twelve stores: one store is 8% of a day.
 GOOD_DAY, BAD_DAY = "2026-11-24", "2026-11-25"
+EARLIER_GOOD_DAY = "2026-11-23"  # for a story judged against a store's own normal, which takes two good days
 SPEC = WorldSpec(stores=12, skus=120, days=90)
 
 

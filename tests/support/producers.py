@@ -105,3 +105,48 @@ def gzip_feed(s3, feed_date: str, store_id: str) -> str:
     key = settings.feed_key(feed_date, store_id)
     _put(s3, key, gzip.compress(_read(s3, key)))
     return key
+
+
+def _rewrite_rows(s3, key: str, change: Callable[[list[str], Rows], Rows]) -> int:
+    header, *rows = list(csv.reader(io.StringIO(_read(s3, key).decode())))
+    _put(s3, key, _csv(header, change(header, rows)))
+    return len(rows)
+
+
+def move_stores_to_another_market(s3, snapshot_date: str, share: float) -> list[str]:
+    """The first ``share`` of the store master's stores each moved to the next market (a sync that joined the wrong
+    territory table): the markets, their count and the licence mix stay; returns the stores moved."""
+    moved: list[str] = []
+
+    def move(header: list[str], rows: Rows) -> Rows:
+        at, markets = header.index("market_id"), sorted({row[header.index("market_id")] for row in rows})
+        for row in rows[: round(len(rows) * share)]:
+            row[at] = markets[(markets.index(row[at]) + 1) % len(markets)]
+            moved.append(row[0])
+        return rows
+
+    _rewrite_rows(s3, settings.reference_key("stores", snapshot_date), move)
+    return moved
+
+
+def renumber_skus(s3, feed_date: str, prefix: str = "R") -> int:
+    """Every SKU id renumbered, consistently in the SKU snapshot, the order lines and every feed file (a catalogue
+    migrated to new ids): every count and every join holds; returns the SKUs renumbered."""
+
+    def renumber(header: list[str], rows: Rows) -> Rows:
+        at = header.index("sku_id")
+        return [[*row[:at], prefix + row[at], *row[at + 1:]] for row in rows]
+
+    _rewrite_rows(s3, settings.reference_key("order_lines", feed_date), renumber)
+    for key in feed_keys(s3, feed_date):
+        _rewrite_rows(s3, key, renumber)
+    return _rewrite_rows(s3, settings.reference_key("skus", feed_date), renumber)
+
+
+def replay_feeds_nudged(s3, earlier: str, feed_date: str) -> list[str]:
+    """An earlier day's stock sent again with today's timestamps and one quantity nudged in every file, so no file
+    repeats an earlier one (the fingerprint sees a new file); returns the stores replayed."""
+    stores = replay_feeds(s3, earlier, feed_date, shift_timestamps=True)
+    rewrite_feeds(s3, feed_date, lambda header, rows: (header, [[*rows[0][:2], str(int(rows[0][2]) + 1),
+                                                                 rows[0][3]], *rows[1:]]))
+    return stores
