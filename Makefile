@@ -7,7 +7,7 @@ FEED_DATE ?= 2026-11-25
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
 export SODA_CORE_TELEMETRY_ENABLED := false
 
-.PHONY: demo test test-server test-celery compose-check bench up down ui lint venv clean
+.PHONY: demo test test-server test-celery compose-check bench fuzz up down ui lint venv clean
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,9 @@ compose-check: venv  ## (opt-in; needs a Docker host) the compose stack for real
 bench: venv  ## speed and memory of the ingest fast path and the whole day
 	$(PY) -m sandbox.bench
 
+fuzz: venv  ## the corruption fuzzer: every fault operator at every intensity, pairs, and 30 normal days
+	$(PY) -m sandbox.fuzz $(FUZZ_ARGS)
+
 up: venv  ## start the simulated world in the background and write .world.env
 	$(PY) -m sandbox world up
 
@@ -51,7 +54,7 @@ lint: venv
 	$(VENV)/bin/ruff check dags plugins sandbox tests
 
 # Every world a target creates: the persistent one (make up), make demo's, make bench's.
-WORLDS := .world .world-demo .world-bench
+WORLDS := .world .world-demo .world-bench .world-fuzz
 
 clean: venv  ## stop and remove every world and Airflow home the targets create
 	for world in $(WORLDS); do $(PY) -m sandbox world down --name $$world; done
