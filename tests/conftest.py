@@ -39,14 +39,11 @@ def world():
 def warehouse(world):
     """An autocommit connection to an empty warehouse (every layer and run workspace dropped, raw and ops
     recreated)."""
+    from sandbox.world.stack import empty_warehouse
     from top_items.connections import warehouse_connection
-    from top_items.ingest.schema import ensure_schemas
 
     conn = warehouse_connection()
-    workspaces = [name for (name,) in conn.execute("select nspname from pg_namespace where nspname like 'build\\_%'")]
-    for schema in ("raw", "staging", "marts", "exports", "ops", *workspaces):
-        conn.execute(f'drop schema if exists "{schema}" cascade')
-    ensure_schemas(conn)
+    empty_warehouse(conn)
     yield conn
     conn.close()
 
@@ -54,15 +51,11 @@ def warehouse(world):
 @pytest.fixture
 def s3(world):
     """A boto3 client on moto's server, with every bucket of the world emptied."""
-    from sandbox.world.stack import BUCKETS
+    from sandbox.world.stack import empty_buckets
     from top_items.connections import s3_client
 
     client = s3_client()
-    for bucket in BUCKETS:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+    empty_buckets(client)
     return client
 
 

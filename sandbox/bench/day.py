@@ -22,13 +22,11 @@ RUN_ID = "bench"
 def reset(world, conn) -> None:
     """A clean warehouse and empty destinations: each day size starts from nothing."""
     from sandbox.mocks.control import MockControl
-    from top_items.ingest.schema import ensure_schemas
+    from sandbox.world.stack import empty_warehouse
 
     for conn_id in (registry.consumer("salesforce").connection, registry.consumer("crm").connection):
         MockControl.from_connection(world.services[conn_id]).reset()
-    for schema in ("raw", "staging", "marts", "exports", "ops"):
-        conn.execute(f"drop schema if exists {schema} cascade")
-    ensure_schemas(conn)
+    empty_warehouse(conn)
 
 
 def bulk_jobs(world) -> int:

@@ -80,22 +80,12 @@ class Fuzzer:
     # -- the world ---------------------------------------------------------------------------------------------
     def reset(self) -> None:
         from sandbox.mocks.control import MockControl
-        from sandbox.world.stack import BUCKETS
+        from sandbox.world.stack import empty_buckets, empty_warehouse
         from top_items.connections import s3_client, warehouse_connection
-        from top_items.ingest.schema import ensure_schemas
 
         with warehouse_connection() as conn:
-            leftovers = [name for (name,) in conn.execute(
-                "select nspname from pg_namespace where nspname like 'build\\_%' or nspname like 'preview\\_%'")]
-            for schema in ("raw", "staging", "marts", "exports", "ops", *leftovers):
-                conn.execute(f'drop schema if exists "{schema}" cascade')
-            ensure_schemas(conn)
-        s3 = s3_client()
-        for bucket in BUCKETS:
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-                if keys:
-                    s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+            empty_warehouse(conn)
+        empty_buckets(s3_client())
         for conn_id in SERVICES:
             MockControl.from_connection(self.world.services[conn_id]).reset()
         _close_incidents()

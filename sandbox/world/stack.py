@@ -197,6 +197,26 @@ def create_buckets(s3) -> None:
             s3.create_bucket(Bucket=bucket)
 
 
+def empty_buckets(s3) -> None:
+    """Every bucket of the world emptied: a test or a fuzz case starts with nothing landed and nothing handed off."""
+    for bucket in BUCKETS:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+
+
+def empty_warehouse(conn) -> None:
+    """Every layer and every run's workspace dropped, raw and ops made again: the warehouse of a first day."""
+    from top_items.ingest.schema import ensure_schemas
+
+    workspaces = [name for (name,) in conn.execute(
+        "select nspname from pg_namespace where nspname like 'build\\_%' or nspname like 'preview\\_%'")]
+    for schema in ("raw", "staging", "marts", "exports", "ops", *workspaces):
+        conn.execute(f'drop schema if exists "{schema}" cascade')
+    ensure_schemas(conn)
+
+
 def compose_world(state_dir: str = "/state") -> World:
     """The world as docker compose wires it: every service reached by its service name."""
     from types import SimpleNamespace
