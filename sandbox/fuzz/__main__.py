@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         from sandbox.fuzz.run import Fuzzer, mutants
         from sandbox.simulate.catalog import WorldSpec
 
-        fuzzer = Fuzzer(world, WorldSpec(stores=args.stores, skus=args.skus, days=90), args.day)
+        fuzzer = Fuzzer(world, WorldSpec(stores=args.stores, skus=args.skus, days=90), args.day,
+                        progress=lambda line: print(line, flush=True))
         chosen = [m for m in mutants(args.seed, tuple(map(float, args.intensities.split(","))), args.pairs)
                   if not args.operators or all(name in args.operators.split(",") for name, _ in m.faults)]
         verdicts = [fuzzer.judge(mutant) for mutant in chosen]

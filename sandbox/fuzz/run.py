@@ -69,8 +69,10 @@ def _no_list(value) -> bool:
 
 
 class Fuzzer:
-    def __init__(self, world, spec: WorldSpec, day: str, history: int = 2):
+    def __init__(self, world, spec: WorldSpec, day: str, history: int = 2, progress=None):
         self.world, self.spec, self.day = world, spec, day
+        # Airflow takes over logging once a DAG runs, so progress is a line handed to the caller.
+        self.progress = progress or log.info
         first = date.fromisoformat(day) - timedelta(days=history)
         self.history = [(first + timedelta(days=n)).isoformat() for n in range(history)]
         self.destinations = Destinations(world.services, world.s3_endpoint)
@@ -154,7 +156,7 @@ class Fuzzer:
         words = " ".join([*seen.alerts, seen.summary]).lower()
         named = outcome in (CONTAINED, STOPPED) and any(
             cause in words for name, _ in mutant.faults for cause in CAUSES[name])
-        log.info("%s: %s%s (%d alert(s))", mutant.label, outcome, ", named" if named else "", len(seen.alerts))
+        self.progress(f"{mutant.label}: {outcome}{', named' if named else ''} ({len(seen.alerts)} alert(s))")
         return Verdict(mutant, outcome, named, seen.alerts, faults, differing)
 
     def normal_days(self, days: int) -> list[tuple[str, str, int, int]]:
@@ -175,6 +177,7 @@ class Fuzzer:
             with warehouse_connection() as conn:
                 warnings = _warnings(gather(conn, day))
             found.append((day, state, len(self.destinations.alerts()) - paged, warnings))
+            self.progress(f"normal day {day}: run {state}, {found[-1][2]} page(s), {warnings} warning(s)")
         return found
 
 
