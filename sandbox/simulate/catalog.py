@@ -6,13 +6,28 @@ data never depends on how many other stores or days were generated, and the same
 
 from __future__ import annotations
 
+import hashlib
+import math
 import random
 from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 from functools import cached_property
+
+import numpy as np
+
+# The store master as specified is the marketplace on this day (the simulator DAG's start); stores open and close
+# after it, never before, so a day before it is the world exactly as specified.
+EPOCH = date(2026, 1, 1)
 
 
 def rng(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(str(part) for part in (seed, *parts)))
+
+
+def np_rng(seed: int, *parts: object) -> np.random.Generator:
+    """``rng`` for vectors: seeded by the same kind of string, so one store's stock never depends on another's."""
+    key = ":".join(str(part) for part in (seed, *parts)).encode()
+    return np.random.default_rng(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big"))
 
 
 def _knob(default, help: str, minimum: float | None = None, maximum: float | None = None):
@@ -27,19 +42,31 @@ class WorldSpec:
 
     seed: int = _knob(42, "every random choice derives from it")
     markets: int = _knob(4, "markets the stores are spread over", minimum=1)
-    stores: int = _knob(40, "stores in the store master", minimum=1)
+    stores: int = _knob(40, "stores in the store master on 2026-01-01 (stores open and close after it)", minimum=1)
     skus: int = _knob(300, "SKUs in the catalogue", minimum=20)
     days: int = _knob(90, "days of order history", minimum=1)
     orders_per_store_day: int = _knob(6, "orders a store takes on an average day", minimum=1)
     bad_row_rate: float = _knob(0.0, "share of feed rows broken on purpose (each kind the loader must quarantine)",
                                 minimum=0, maximum=1)
     missing_feeds: int = _knob(0, "stores whose feed does not arrive on the day", minimum=0)
+    promotions_per_market_week: float = _knob(
+        1.0, "SKUs a market starts promoting each week; a promotion runs 7 to 14 days and sells 3x", minimum=0)
+    store_closures_per_year: float = _knob(
+        0.02, "share of stores that close within a year, each on its own seeded day after 2026-01-01",
+        minimum=0, maximum=1)
+    store_openings_per_year: float = _knob(
+        0.02, "stores a market opens in a year, as a share of its stores; one seeded market grows five times as fast",
+        minimum=0, maximum=10)
 
     def __post_init__(self) -> None:
         if self.markets < 1 or self.stores < self.markets or self.skus < 20 or self.days < 1:
             raise ValueError("need markets >= 1, stores >= markets, skus >= 20 and days >= 1")
         if not 0 <= self.bad_row_rate <= 1 or not 0 <= self.missing_feeds <= self.stores:
             raise ValueError("bad_row_rate must be in [0, 1] and missing_feeds in [0, stores]")
+        if (self.promotions_per_market_week < 0 or not 0 <= self.store_closures_per_year <= 1
+                or not 0 <= self.store_openings_per_year <= 10):
+            raise ValueError("need promotions_per_market_week >= 0, store_closures_per_year in [0, 1] and "
+                             "store_openings_per_year in [0, 10]")
 
 
 def knobs() -> list:
@@ -56,10 +83,15 @@ class Store:
     email: str
     salesforce_account_id: str
     utc_offset: str
+    opens: date | None = None  # None: open since before the epoch
+    closes: date | None = None  # None: never; the first day it is gone
 
     @property
     def sells_liquor(self) -> bool:
         return self.license_type == "full_liquor"
+
+    def open_on(self, day: date) -> bool:
+        return (self.opens is None or self.opens <= day) and (self.closes is None or day < self.closes)
 
 
 @dataclass(frozen=True)
@@ -117,27 +149,95 @@ CATEGORY_WEIGHT = {"seltzer": 3.0, "nips": 2.5, "seasonal": 2.0, "beer": 1.5, "w
 class Catalog:
     def __init__(self, spec: WorldSpec):
         self.spec = spec
+        self._memo: dict[tuple, object] = {}
+
+    def _market(self, index: int) -> tuple[str, str]:
+        """The market id and UTC offset of the index-th market (0-based)."""
+        if self.spec.markets <= len(MARKETS):
+            market_id, _, offset = MARKETS[index % len(MARKETS)]
+            return market_id, offset
+        return f"M{index + 1:02d}", "-05:00"
+
+    def _closing_day(self, *key: object, since: date) -> date | None:
+        """A store's seeded closing day: a constant hazard, drawn from its own stream so no other store moves it."""
+        rate = self.spec.store_closures_per_year
+        years = rng(self.spec.seed, "closes", *key).expovariate(-math.log(1 - rate)) if 0 < rate < 1 else (
+            0.0 if rate == 1 else math.inf)
+        return since + timedelta(days=1 + int(years * 365.25)) if years < 200 else None
 
     @cached_property
     def stores(self) -> list[Store]:
+        """The store master on the epoch, each store with the day it closes (if it does)."""
         stores = []
         for index in range(1, self.spec.stores + 1):
-            r = rng(self.spec.seed, "store", index)
-            market_id, _, offset = (
-                MARKETS[(index - 1) % min(self.spec.markets, len(MARKETS))] if self.spec.markets <= len(MARKETS)
-                else (f"M{(index - 1) % self.spec.markets + 1:02d}", "", "-05:00")
-            )
-            store_id = f"S{index:04d}"
-            stores.append(Store(
-                store_id=store_id,
-                store_name=f"{r.choice(STORE_WORDS[0])} {r.choice(STORE_WORDS[1])}",
-                market_id=market_id,
-                license_type="beer_wine" if r.random() < 0.3 else "full_liquor",
-                email=f"{store_id.lower()}@stores.example.com",
-                salesforce_account_id=f"001SIM{index:012d}",
-                utc_offset=offset,
-            ))
+            stores.append(self._store(rng(self.spec.seed, "store", index), f"S{index:04d}",
+                                      (index - 1) % self.spec.markets, f"001SIM{index:012d}", None,
+                                      self._closing_day(index, since=EPOCH)))
         return stores
+
+    def _store(self, r: random.Random, store_id: str, market: int, account: str, opens: date | None,
+               closes: date | None) -> Store:
+        market_id, offset = self._market(market)
+        return Store(store_id=store_id, store_name=f"{r.choice(STORE_WORDS[0])} {r.choice(STORE_WORDS[1])}",
+                     market_id=market_id, license_type="beer_wine" if r.random() < 0.3 else "full_liquor",
+                     email=f"{store_id.lower()}@stores.example.com", salesforce_account_id=account,
+                     utc_offset=offset, opens=opens, closes=closes)
+
+    @cached_property
+    def growing_market(self) -> int:
+        return rng(self.spec.seed, "growing-market").randrange(self.spec.markets)
+
+    def opened_stores(self, until: date) -> list[Store]:
+        """Stores that opened after the epoch, up to ``until``: per market a Poisson process whose rate is a share
+        of the market's stores at the epoch. Their ids (``S<market>N<n>``) cannot collide with the epoch's."""
+        opened = []
+        for market in range(self.spec.markets):
+            base = sum(1 for index in range(self.spec.stores) if index % self.spec.markets == market)
+            rate = self.spec.store_openings_per_year * base * (5 if market == self.growing_market else 1)
+            if rate <= 0:
+                continue
+            gaps, day, number = rng(self.spec.seed, "openings", market), EPOCH, 0
+            while True:
+                day += timedelta(days=1 + int(gaps.expovariate(rate) * 365.25))
+                if day > until:
+                    break
+                number += 1
+                opened.append(self._store(rng(self.spec.seed, "opened-store", market, number),
+                                          f"S{market + 1:02d}N{number:03d}", market,
+                                          f"001SIMN{market + 1:03d}{number:08d}", day,
+                                          self._closing_day("opened", market, number, since=day)))
+        return opened
+
+    def stores_on(self, day: date) -> list[Store]:
+        """The store master on ``day``: the epoch's stores not yet closed, and those opened since."""
+        key = ("stores_on", day)
+        if key not in self._memo:
+            self._memo[key] = [store for store in self.stores + self.opened_stores(day) if store.open_on(day)]
+        return self._memo[key]
+
+    def promoted(self, market_id: str, day: date) -> frozenset[str]:
+        """The SKU ids a market promotes on ``day``: each week a seeded few start, each running 7 to 14 days."""
+        key = ("promoted", market_id, day)
+        if key not in self._memo:
+            week = (day - EPOCH).days // 7
+            skus = set()
+            for started in range(week - 2, week + 1):  # a promotion started at most 20 days ago
+                r = rng(self.spec.seed, "promotion", market_id, started)
+                rate = self.spec.promotions_per_market_week
+                for _ in range(int(rate) + (r.random() < rate - int(rate))):
+                    sku, start, length = r.choice(self.skus), r.randrange(7), r.randint(7, 14)
+                    if 0 <= (day - EPOCH).days - (started * 7 + start) < length:
+                        skus.add(sku.sku_id)
+            self._memo[key] = frozenset(skus)
+        return self._memo[key]
+
+    def taste(self, market_id: str) -> dict[str, float]:
+        """How much more (or less) a market likes each SKU than its popularity says: fixed, a market's character."""
+        key = ("taste", market_id)
+        if key not in self._memo:
+            self._memo[key] = {sku.sku_id: rng(self.spec.seed, "taste", market_id, sku.sku_id).lognormvariate(0, 0.6)
+                               for sku in self.skus}
+        return self._memo[key]
 
     @cached_property
     def skus(self) -> list[Sku]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sandbox.simulate.catalog import Catalog, Sku, Store, rng
+from sandbox.simulate.stock import PROMOTION_LIFT, WEEKDAY_LIFT, assortment, stock
 from top_items import settings
 
 # How a broken feed row looks: one per quarantine reason of include/sql/raw/split_inventory_feed.sql.
@@ -23,50 +24,49 @@ def _csv_bytes(header: tuple[str, ...], rows: Iterator[tuple]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _market_weights(catalog: Catalog, market_id: str, month: int, sells_liquor: bool) -> tuple[list[Sku], list[float]]:
-    skus, weights = [], []
+def _market_weights(catalog: Catalog, market_id: str, day: date, sells_liquor: bool) -> tuple[list[Sku], list[float]]:
+    """The SKUs a market's stores sell on ``day`` and their cumulative weights (season, taste and promotions)."""
+    taste, promoted = catalog.taste(market_id), catalog.promoted(market_id, day)
+    skus, cumulative, total = [], [], 0.0
     for sku in catalog.skus:
-        if not sku.in_season(month) or (sku.is_liquor and not sells_liquor):
+        if not sku.in_season(day.month) or (sku.is_liquor and not sells_liquor):
             continue
-        taste = rng(catalog.spec.seed, "taste", market_id, sku.sku_id).lognormvariate(0, 0.6)
+        total += sku.popularity * taste[sku.sku_id] * (PROMOTION_LIFT if sku.sku_id in promoted else 1.0)
         skus.append(sku)
-        weights.append(sku.popularity * taste)
-    return skus, weights
+        cumulative.append(total)
+    return skus, cumulative
 
 
 def order_lines(catalog: Catalog, feed_date: date) -> Iterator[tuple]:
-    """90 (spec.days) days of order lines ending on feed_date; each store-day is its own random stream."""
+    """90 (spec.days) days of order lines ending on feed_date, for the stores in feed_date's store master (the sync
+    tool exports the stores it knows), each from the day it opened; each store-day is its own random stream."""
     spec = catalog.spec
     cache: dict[tuple, tuple[list[Sku], list[float]]] = {}
+    stores = catalog.stores_on(feed_date)
     for offset in range(spec.days - 1, -1, -1):
         day = feed_date - timedelta(days=offset)
-        for store in catalog.stores:
-            key = (store.market_id, day.month, store.sells_liquor)
+        # Busier at the weekend: the same spread around a weekday's share of the average day.
+        orders = spec.orders_per_store_day * WEEKDAY_LIFT[day.weekday()]
+        low, high = max(0, round(orders / 2)), max(1, round(orders * 3 / 2))
+        for store in stores:
+            if store.opens is not None and day < store.opens:
+                continue
+            key = (store.market_id, day, store.sells_liquor)
             if key not in cache:
                 cache[key] = _market_weights(catalog, *key)
-            skus, weights = cache[key]
+            skus, cumulative = cache[key]
             r = rng(spec.seed, "orders", store.store_id, day.isoformat())
-            for order_number in range(r.randint(spec.orders_per_store_day // 2, spec.orders_per_store_day * 3 // 2)):
+            for order_number in range(r.randint(low, high)):
                 order_id = f"O{day:%Y%m%d}{store.store_id}{order_number:03d}"
-                for sku in dict.fromkeys(r.choices(skus, weights=weights, k=r.randint(1, 3))):
+                for sku in dict.fromkeys(r.choices(skus, cum_weights=cumulative, k=r.randint(1, 3))):
                     units = r.randint(1, 12) if sku.volume_ml <= 50 else r.randint(1, 3)
                     yield (order_id, day.isoformat(), store.store_id, sku.sku_id, units, f"{units * sku.price:.2f}")
-
-
-def _assortment(catalog: Catalog, store: Store) -> list[Sku]:
-    """The SKUs a store stocks: stable from day to day, popular ones more likely, licence respected."""
-    r = rng(catalog.spec.seed, "assortment", store.store_id)
-    top = max(sku.popularity for sku in catalog.skus)
-    return [sku for sku in catalog.skus
-            if r.random() < 0.25 + 0.6 * min(1.0, sku.popularity / top * 3)
-            and (store.sells_liquor or not sku.is_liquor)]
 
 
 def feed_rows(catalog: Catalog, store: Store, feed_date: date) -> list[tuple]:
     r = rng(catalog.spec.seed, "feed", store.store_id, feed_date.isoformat())
     rows = []
-    for sku in _assortment(catalog, store):
-        quantity = 0 if r.random() < 0.1 else r.randint(1, 48)
+    for sku, quantity in zip(assortment(catalog, store), stock(catalog, store, feed_date).tolist(), strict=True):
         reported_at = (f"{feed_date.isoformat()}T0{r.randint(5, 7)}:{r.randint(0, 59):02d}:"
                        f"{r.randint(0, 59):02d}{store.utc_offset}")
         rows.append((store.store_id, sku.sku_id, str(quantity), reported_at))
@@ -96,9 +96,10 @@ def _maybe_break(row: tuple, r, rate: float, last_valid: tuple | None) -> tuple:
 
 
 def stores_with_feed(catalog: Catalog, feed_date: date) -> list[Store]:
+    stores = catalog.stores_on(feed_date)
     missing = set(rng(catalog.spec.seed, "missing", feed_date.isoformat())
-                  .sample([s.store_id for s in catalog.stores], catalog.spec.missing_feeds))
-    return [store for store in catalog.stores if store.store_id not in missing]
+                  .sample([s.store_id for s in stores], min(catalog.spec.missing_feeds, len(stores))))
+    return [store for store in stores if store.store_id not in missing]
 
 
 def feed_files(catalog: Catalog, feed_date: date) -> Iterator[tuple[str, bytes]]:
@@ -111,7 +112,7 @@ def reference_files(catalog: Catalog, snapshot_date: date) -> Iterator[tuple[str
     day = snapshot_date.isoformat()
     yield settings.reference_key("stores", day), _csv_bytes(settings.REFERENCE_COLUMNS["stores"], (
         (s.store_id, s.store_name, s.market_id, s.license_type, s.email, s.salesforce_account_id)
-        for s in catalog.stores))
+        for s in catalog.stores_on(snapshot_date)))
     yield settings.reference_key("skus", day), _csv_bytes(settings.REFERENCE_COLUMNS["skus"], (
         (k.sku_id, k.name, k.brand, k.category, str(k.is_liquor).lower(), k.volume_ml,
          "" if k.season_start_month is None else k.season_start_month,

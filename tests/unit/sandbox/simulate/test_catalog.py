@@ -28,6 +28,11 @@ def catalog() -> Catalog:
     {"bad_row_rate": 1.5},
     {"missing_feeds": -1},
     {"stores": 5, "missing_feeds": 6},
+    {"promotions_per_market_week": -1},
+    {"store_closures_per_year": -0.01},
+    {"store_closures_per_year": 1.5},
+    {"store_openings_per_year": -0.01},
+    {"store_openings_per_year": 11},
 ])
 def test_world_spec_rejects_impossible_worlds(knobs):
     with pytest.raises(ValueError):
@@ -35,7 +40,10 @@ def test_world_spec_rejects_impossible_worlds(knobs):
 
 
 @pytest.mark.parametrize("knobs", [{}, {"markets": 1, "stores": 1, "skus": 20, "days": 1},
-                                   {"bad_row_rate": 1.0, "missing_feeds": 40}])
+                                   {"bad_row_rate": 1.0, "missing_feeds": 40},
+                                   {"promotions_per_market_week": 0, "store_closures_per_year": 0,
+                                    "store_openings_per_year": 0},
+                                   {"store_closures_per_year": 1, "store_openings_per_year": 10}])
 def test_world_spec_accepts_the_edges_of_the_valid_range(knobs):
     WorldSpec(**knobs)
 
