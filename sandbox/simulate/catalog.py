@@ -15,9 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-# The store master as specified is the marketplace on this day (the simulator DAG's start); stores open and close
-# after it, never before, so a day before it is the world exactly as specified.
-EPOCH = date(2026, 1, 1)
+# The store master as specified is the marketplace up to this day; stores open and close after it, never before.
+# It lies after the days the test worlds simulate, whose pinned store counts are the spec's.
+EPOCH = date(2027, 1, 1)
 
 
 def rng(seed: int, *parts: object) -> random.Random:
@@ -42,7 +42,7 @@ class WorldSpec:
 
     seed: int = _knob(42, "every random choice derives from it")
     markets: int = _knob(4, "markets the stores are spread over", minimum=1)
-    stores: int = _knob(40, "stores in the store master on 2026-01-01 (stores open and close after it)", minimum=1)
+    stores: int = _knob(40, "stores in the store master until 2027-01-01 (stores open and close after it)", minimum=1)
     skus: int = _knob(300, "SKUs in the catalogue", minimum=20)
     days: int = _knob(90, "days of order history", minimum=1)
     orders_per_store_day: int = _knob(6, "orders a store takes on an average day", minimum=1)
@@ -52,7 +52,7 @@ class WorldSpec:
     promotions_per_market_week: float = _knob(
         1.0, "SKUs a market starts promoting each week; a promotion runs 7 to 14 days and sells 3x", minimum=0)
     store_closures_per_year: float = _knob(
-        0.02, "share of stores that close within a year, each on its own seeded day after 2026-01-01",
+        0.02, "share of stores that close within a year, each on its own seeded day from 2027-01-01",
         minimum=0, maximum=1)
     store_openings_per_year: float = _knob(
         0.02, "stores a market opens in a year, as a share of its stores; one seeded market grows five times as fast",

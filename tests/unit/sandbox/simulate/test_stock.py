@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from sandbox.simulate.catalog import Catalog, WorldSpec
+from sandbox.simulate.catalog import EPOCH, Catalog, WorldSpec
 from sandbox.simulate.files import day_files, feed_rows, order_lines
 from sandbox.simulate.stock import _sales, shelf, stock
 from top_items import settings
@@ -127,7 +127,8 @@ def test_without_openings_or_closures_the_store_master_is_the_spec():
 
 def test_before_the_epoch_the_world_is_as_specified():
     busy = Catalog(WorldSpec(store_openings_per_year=5, store_closures_per_year=0.5))
-    assert busy.stores_on(date(2025, 12, 31)) == busy.stores
+    assert busy.stores_on(EPOCH - timedelta(days=1)) == busy.stores
+    assert busy.stores_on(EPOCH + timedelta(days=365)) != busy.stores
 
 
 def rows(body: bytes) -> list[dict[str, str]]:
@@ -136,7 +137,7 @@ def rows(body: bytes) -> list[dict[str, str]]:
 
 def test_an_opening_store_appears_in_the_master_the_feeds_and_the_orders_from_its_first_day():
     spec = WorldSpec(stores=8, skus=60, days=7, store_openings_per_year=2)
-    opened = Catalog(spec).opened_stores(date(2026, 12, 31))[0]
+    opened = Catalog(spec).opened_stores(EPOCH + timedelta(days=365))[0]
     for day, expected in ((opened.opens - timedelta(days=1), False), (opened.opens, True),
                           (opened.opens + timedelta(days=1), True)):
         files = dict(day_files(Catalog(spec), day))
@@ -173,5 +174,6 @@ def test_store_events_are_rare_in_a_test_sized_world_by_default():
     # A store opening or closing trips the day-over-day store counts by design: a few days of a 40-store world
     # should not meet one unless a test asks for it.
     catalog = Catalog(WORLD)
-    changes = sum(1 for day in WEEKS if catalog.stores_on(day) != catalog.stores_on(day - timedelta(days=1)))
+    later = [EPOCH + timedelta(days=offset) for offset in range(120, 148)]
+    changes = sum(1 for day in later if catalog.stores_on(day) != catalog.stores_on(day - timedelta(days=1)))
     assert changes <= 1
