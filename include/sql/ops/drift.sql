@@ -191,6 +191,46 @@ language sql stable as $$
     where s.identical_pct >= p_hard and b.days > 0 and b.upper < p_hard
 $$;
 
+-- The share of (SKU, quantity) pairs at or above which two feeds are one stock sent twice, set here once: a store's
+-- feed and its previous good one (a near-replay), or two stores' feeds of the same day (a mix-up).
+create or replace function ops.dq_identical_bound() returns numeric language sql immutable as 'select 95';
+
+-- Pairs of stores whose feeds of the same day hold the same stock: at least p_hard percent of the (SKU, quantity)
+-- pairs of the larger of the two are in the other (an export job that wrote one store's rows under another's id;
+-- the same fingerprint is 100%). Both directions are listed: neither can be told for the real one. Only stores
+-- listing at least p_min_listings SKUs are compared, as a handful of listings can coincide by chance.
+create or replace function ops.dq_store_twins(p_feed_date date, p_hard numeric default ops.dq_identical_bound(),
+                                              p_min_listings integer default 20)
+returns table (store_id text, other_store_id text, identical_pct numeric)
+language sql stable as $$
+    with today as (select store_id, sku_id, remaining_qty from raw.inventory_feed where feed_date = p_feed_date),
+         sizes as (select store_id, count(*) as n from today group by store_id having count(*) >= p_min_listings),
+         compared as (select * from today where store_id in (select store_id from sizes)),
+         shared as (select a.store_id, b.store_id as other_store_id, count(*) as n
+                    from compared as a
+                    inner join compared as b
+                        on b.sku_id = a.sku_id and b.remaining_qty = a.remaining_qty and b.store_id <> a.store_id
+                    group by a.store_id, b.store_id)
+    select s.store_id, s.other_store_id, round(100.0 * s.n / greatest(mine.n, theirs.n), 2)
+    from shared as s
+    inner join sizes as mine on mine.store_id = s.store_id
+    inner join sizes as theirs on theirs.store_id = s.other_store_id
+    where 100.0 * s.n / greatest(mine.n, theirs.n) >= p_hard
+$$;
+
+-- The stores whose feed of the day loaded but says nothing sure about today's stock, and why: near-replays of their
+-- own previous good feed, and stores holding another store's stock. Like a stale store, they get no list that day
+-- (marts.fct_store_feed_coverage), and the inventory_feed contract names them.
+create or replace function ops.dq_feed_suspects(p_feed_date date)
+returns table (store_id text, because text)
+language sql stable as $$
+    select r.store_id, 'stock ' || r.identical_pct || '% identical to its previous good feed (a near-replay)'
+    from ops.dq_near_replays(p_feed_date, ops.dq_identical_bound()) as r
+    union all
+    select t.store_id, 'stock ' || t.identical_pct || '% identical to the feed of other store ' || t.other_store_id
+    from ops.dq_store_twins(p_feed_date) as t
+$$;
+
 -- What an alert says around a failing drift check's keys: what the share is of, and its median over the window
 -- (null: no good day measured it yet).
 create or replace function ops.dq_drift_context(p_dataset text, p_metric text, p_feed_date date,
