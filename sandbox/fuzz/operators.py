@@ -207,14 +207,16 @@ def cross_store_rows(target: Target) -> Fault:
     """One store's file holds another store's stock, relabelled with its own store id."""
     keys = landed.feed_keys(target.s3, target.day)
     stores = [settings.feed_store_id(target.day, key) for key in keys]
-    touched = []
+    touched, donors = [], set()
     for store, key in _feeds(target):
         donor = target.rng.choice([other for other in stores if other != store] or [store])
         _, rows = landed.read(target.s3, settings.feed_key(target.day, donor))
         header, _ = landed.read(target.s3, key)
         landed.write(target.s3, key, header, [[store, *row[1:]] for row in rows])
         touched.append(store)
-    return Fault("cross_store_rows", frozenset(touched), f"{len(touched)} file(s) hold another store's rows")
+        donors.add(donor)
+    # the donor's file and the copy are indistinguishable: both stores' lists are at stake
+    return Fault("cross_store_rows", frozenset(touched) | donors, f"{len(touched)} file(s) hold another store's rows")
 
 
 @operator("snapshot", "older", "stale", "age", "order")
