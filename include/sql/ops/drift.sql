@@ -195,27 +195,22 @@ $$;
 -- feed and its previous good one (a near-replay), or two stores' feeds of the same day (a mix-up).
 create or replace function ops.dq_identical_bound() returns numeric language sql immutable as 'select 95';
 
--- Pairs of stores whose feeds of the same day hold the same stock: at least p_hard percent of the (SKU, quantity)
--- pairs of the larger of the two are in the other (an export job that wrote one store's rows under another's id;
--- the same fingerprint is 100%). Both directions are listed: neither can be told for the real one. Only stores
--- listing at least p_min_listings SKUs are compared, as a handful of listings can coincide by chance.
-create or replace function ops.dq_store_twins(p_feed_date date, p_hard numeric default ops.dq_identical_bound(),
-                                              p_min_listings integer default 20)
+-- Pairs of stores whose feeds of the same day hold the same stock (an export job that wrote one store's rows under
+-- another's id). Both directions are listed: neither can be told for the real one. Only stores listing at least
+-- p_min_listings SKUs are compared, as a handful of listings can coincide by chance. A copy that was also edited
+-- escapes this check; its rows are still judged by every other.
+create or replace function ops.dq_store_twins(p_feed_date date, p_min_listings integer default 20)
 returns table (store_id text, other_store_id text, identical_pct numeric)
 language sql stable as $$
-    with today as (select store_id, sku_id, remaining_qty from raw.inventory_feed where feed_date = p_feed_date),
-         sizes as (select store_id, count(*) as n from today group by store_id having count(*) >= p_min_listings),
-         compared as (select * from today where store_id in (select store_id from sizes)),
-         shared as (select a.store_id, b.store_id as other_store_id, count(*) as n
-                    from compared as a
-                    inner join compared as b
-                        on b.sku_id = a.sku_id and b.remaining_qty = a.remaining_qty and b.store_id <> a.store_id
-                    group by a.store_id, b.store_id)
-    select s.store_id, s.other_store_id, round(100.0 * s.n / greatest(mine.n, theirs.n), 2)
-    from shared as s
-    inner join sizes as mine on mine.store_id = s.store_id
-    inner join sizes as theirs on theirs.store_id = s.other_store_id
-    where 100.0 * s.n / greatest(mine.n, theirs.n) >= p_hard
+    -- An order-free fingerprint of each store's (SKU, quantity) pairs: equal fingerprints are the same stock, found
+    -- by one hash join, where comparing every pair of stores line by line grows with their square.
+    with prints as (
+        select store_id, count(*) as listings, sum(hashtextextended(sku_id || '=' || remaining_qty, 0)) as print
+        from raw.inventory_feed where feed_date = p_feed_date
+        group by store_id having count(*) >= p_min_listings)
+    select a.store_id, b.store_id, 100.0
+    from prints as a
+    inner join prints as b on b.listings = a.listings and b.print = a.print and b.store_id <> a.store_id
 $$;
 
 -- The stores whose feed of the day loaded but says nothing sure about today's stock, and why: near-replays of their
