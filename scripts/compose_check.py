@@ -23,9 +23,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 
+from sandbox.consumers import Destinations  # noqa: E402  (the consumers' own clients, as the tests read them)
 from sandbox.world.airflow_api import AirflowAPI  # noqa: E402
 from sandbox.world.mock_connections import airflow_connection  # noqa: E402
-from tests.e2e.conftest import Destinations  # noqa: E402  (the consumers' own clients, as the e2e tests read them)
 from top_items import registry  # noqa: E402
 
 DAG_ID = "top_items_pipeline"
@@ -107,7 +107,7 @@ def destinations_from_outside(ca_path: Path) -> Destinations:
     }
     world = SimpleNamespace(s3_endpoint=f"{host}:{ENV['S3_PORT']}",
                             services={conn_id: airflow_connection(mock) for conn_id, mock in mocks.items()})
-    return Destinations(world)
+    return Destinations.of(world)
 
 
 def main() -> int:
