@@ -19,6 +19,7 @@ class Consumer:
     connection: str
     owner: str
     key: tuple[str, ...]
+    owner_user: str | None = None  # the owner's Airflow user: who is asked when a decision about it awaits a human
     # How the sync engine pushes the export (see the header of consumers.yml).
     on_remove: str = "delete"  # what a key gone from the export does at the destination: ON_REMOVE
     clear_fields: tuple[str, ...] = ()  # on_remove clear_fields: the destination fields emptied
@@ -103,4 +104,12 @@ def consumer(name: str) -> Consumer:
         return consumers()[name]
     except KeyError:
         raise KeyError(f"no consumer {name!r} in include/contracts/consumers.yml") from None
+
+
+def owner_user(name: str) -> str:
+    """The Airflow user (its username) who answers for the consumer: the one to assign its approvals to."""
+    user = consumer(name).owner_user
+    if not user:
+        raise KeyError(f"consumer {name!r} declares no owner_user in include/contracts/consumers.yml")
+    return user
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from sandbox.world import processes, warehouse
+from sandbox.world import airflow_users, processes, warehouse
 from top_items import registry, settings
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class World:
             "AWS_SECRET_ACCESS_KEY": AWS_DEMO_KEY,
             "AWS_DEFAULT_REGION": AWS_REGION,
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
+            airflow_users.USERS_SETTING: airflow_users.users_setting(),
         }
         if self.persistent:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.metadata_uri()

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from sandbox.world import processes, warehouse
+from sandbox.world import airflow_users, processes, warehouse
 from tests.support.session import database_name
 
 TERMINAL = ("success", "failed")
@@ -43,6 +43,7 @@ class AirflowServices:
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            airflow_users.USERS_SETTING: airflow_users.users_setting(),
         }
         self.pids: list[int] = []
 

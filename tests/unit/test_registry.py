@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from top_items.lineage import impact
-from top_items.registry import consumer, consumers
+from top_items.registry import consumer, consumers, owner_user
 from top_items.transform.models import discover
 
 # The naming rule of the edge contract: each consumer reads exports.exp_top_items_<consumer>.
@@ -37,3 +37,19 @@ def test_a_change_to_one_export_reaches_only_its_consumer(name):
 
 def test_a_table_nothing_reads_reaches_nobody():
     assert impact("raw.nothing_reads_this") == {"models": [], "consumers": []}
+
+
+def test_every_consumer_names_its_owners_airflow_user():
+    for name in consumers():
+        assert owner_user(name) and "@" not in owner_user(name) and ":" not in owner_user(name)
+
+
+def test_a_consumer_without_an_owner_user_is_named_in_the_error(monkeypatch):
+    import dataclasses
+
+    from top_items import registry
+
+    bare = {"crm": dataclasses.replace(consumer("crm"), owner_user=None)}
+    monkeypatch.setattr(registry, "consumers", lambda: bare)
+    with pytest.raises(KeyError, match="crm.*owner_user"):
+        owner_user("crm")
