@@ -25,6 +25,7 @@ from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
 from sandbox.mocks.control import MockControl
+from sandbox.world.mock_connections import INBOX_CONN_ID
 from top_items import settings
 from top_items.activation.destinations.retailer_app import LATEST_KEY
 from top_items.registry import consumer
@@ -32,7 +33,7 @@ from top_items.registry import consumer
 SALESFORCE_FIELDS = ("Top_Item_Key__c", "Store_Id__c", "Sku_Id__c", "Sku_Name__c", "Market_Rank__c", "Feed_Date__c")
 CRM_PROPERTIES = ("store_id", "email", "top_items_you_dont_carry", "top_items_feed_date")
 SERVICES = (consumer("salesforce").connection, consumer("crm").connection, settings.PAGER_CONN_ID,
-            settings.LINEAGE_CONN_ID)
+            settings.LINEAGE_CONN_ID, INBOX_CONN_ID)
 
 
 def _session(spec: dict) -> requests.Session:
@@ -103,10 +104,20 @@ class Destinations:
         return sorted(tuple(record[p] for p in CRM_PROPERTIES) for record in self.crm_records())
 
     def alerts(self) -> list[dict]:
+        """What the pager received, in order: the alerts on the pager route."""
         spec = self.services[settings.PAGER_CONN_ID]
         response = _session(spec).get(f"{spec['host']}/alerts", timeout=10,
                                        headers={"Authorization": f"Bearer {spec['password']}"})
         return [alert["payload"] for alert in response.json()["alerts"]]
+
+    def emails(self, to: str | None = None) -> list[dict]:
+        """The mail the SMTP sink accepted, in order (each with rcpt_tos, subject, headers, text), or only the mail
+        delivered to ``to``: the alerts on the email route."""
+        spec = self.services[INBOX_CONN_ID]
+        response = _session(spec).get(f"{spec['host']}/messages", params={"to": to} if to else None, timeout=10,
+                                       headers={"Authorization": f"Bearer {spec['password']}"})
+        response.raise_for_status()
+        return response.json()["messages"]
 
     def lineage(self, path: str, **params) -> dict:
         """A read of the lineage receiver's API (Marquez's), e.g. ``lineage("events/lineage")``."""

@@ -19,6 +19,7 @@ CONTRACTS_DIR = INCLUDE_DIR / "contracts"
 WAREHOUSE_CONN_ID = "warehouse"
 AWS_CONN_ID = "aws_default"
 PAGER_CONN_ID = "pager"
+SMTP_CONN_ID = "smtp"  # the mail server alert emails are submitted to (top_items/alert_routes.py)
 LINEAGE_CONN_ID = "lineage"  # the lineage receiver; its extra is the OpenLineage client config
 LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's jobs
 

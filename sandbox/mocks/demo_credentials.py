@@ -21,9 +21,15 @@ PAGER_TOKEN = "demo-pager-token"
 # Lineage receiver (mocks/lineage, Marquez's lineage API): the API key OpenLineage's HTTP transport sends.
 LINEAGE_API_KEY = "demo-lineage-api-key"
 
+# SMTP sink (mocks/smtp): the login the alert emails are submitted with, and the token its read-back API takes.
+SMTP_USERNAME = "top-items-alerts"
+SMTP_PASSWORD = "demo-smtp-password"
+SMTP_INBOX_TOKEN = "demo-smtp-inbox-token"
+
 STATIC_TOKENS = {
     "salesforce": (SALESFORCE_ACCESS_TOKEN,),
     "crm": (CRM_ACCESS_TOKEN,),
     "pager": (PAGER_TOKEN,),
     "lineage": (LINEAGE_API_KEY,),
+    "smtp": (SMTP_INBOX_TOKEN,),
 }

@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("salesforce", "crm", "pager", "lineage")
+SERVICES = ("salesforce", "crm", "pager", "lineage", "smtp")
 TLS_SERVICES = ("salesforce",)
 
 _children: dict[int, subprocess.Popen] = {}
@@ -39,6 +39,7 @@ class RunningMock:
     port: int
     state_dir: Path
     log_path: Path
+    smtp_port: int | None = None  # the SMTP sink's SMTP port (its HTTP API is ``url``)
 
     def stop(self) -> None:
         stop(self.pid)
@@ -108,7 +109,8 @@ def start(
                 try:
                     r = session.get(f"{url}/__mock/health", timeout=2, verify=str(ca_path) if ca_path else True)
                     if r.status_code == 200:
-                        return RunningMock(service, url, proc.pid, ca_path, bound, state_dir, log_path)
+                        return RunningMock(service, url, proc.pid, ca_path, bound, state_dir, log_path,
+                                           smtp_port=_smtp_port(session, url) if service == "smtp" else None)
                 except requests.RequestException:
                     pass
                 finally:
@@ -118,6 +120,12 @@ def start(
     except BaseException:
         stop(proc.pid)
         raise
+
+
+def _smtp_port(session: requests.Session, url: str) -> int:
+    from sandbox.mocks.smtp.app import SMTP_INFO
+
+    return session.get(f"{url}{SMTP_INFO}", timeout=2).json()["port"]
 
 
 def stop(pid: int, timeout: float = 5.0) -> None:

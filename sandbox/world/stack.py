@@ -31,6 +31,7 @@ BUCKETS = (settings.LANDING_BUCKET, settings.RETAILER_APP_BUCKET)
 METADATA_DATABASE = "airflow"  # a persistent world's Airflow metadata, beside the warehouse on the same server
 S3_STATE = "s3"  # <world_dir>/s3/: a persistent world's objects while its S3 server is down (s3_server.py)
 S3_SAVE_TIMEOUT = 300.0
+COMPOSE_SMTP_PORT = 2525  # the SMTP sink's SMTP port in the compose stack (its `--smtp-port` there)
 
 
 @dataclass
@@ -170,13 +171,14 @@ def _save(world: World) -> None:
 def _start_mocks(world: World) -> None:
     """Start the HTTP mocks (detached, like the other servers); each becomes an Airflow connection."""
     from sandbox.mocks import launcher
-    from sandbox.world.mock_connections import airflow_connection
+    from sandbox.world.mock_connections import connections
 
     api_consumers = [(name, registry.consumer(name).connection) for name in ("salesforce", "crm")]
-    for service, conn_id in (*api_consumers, ("pager", settings.PAGER_CONN_ID), ("lineage", settings.LINEAGE_CONN_ID)):
+    for service, conn_id in (*api_consumers, ("pager", settings.PAGER_CONN_ID), ("lineage", settings.LINEAGE_CONN_ID),
+                             ("smtp", settings.SMTP_CONN_ID)):
         running = launcher.start(service, Path(world.world_dir) / "mocks" / service, watch_parent=False)
         world.pids[service] = running.pid
-        world.services[conn_id] = airflow_connection(running)
+        world.services.update(connections(conn_id, running))
         _save(world)
 
 
@@ -222,17 +224,21 @@ def compose_world(state_dir: str = "/state") -> World:
     """The world as docker compose wires it: every service reached by its service name."""
     from types import SimpleNamespace
 
-    from sandbox.world.mock_connections import airflow_connection
+    from sandbox.world.mock_connections import connections
 
     mocks = {
         registry.consumer("salesforce").connection: SimpleNamespace(name="salesforce", url="https://salesforce:8443",
                                                      ca_path=f"{state_dir}/salesforce/ca.pem"),
         registry.consumer("crm").connection: SimpleNamespace(name="crm", url="http://crm:8080", ca_path=None),
         settings.PAGER_CONN_ID: SimpleNamespace(name="pager", url="http://pager:8080", ca_path=None),
+        settings.SMTP_CONN_ID: SimpleNamespace(name="smtp", url="http://smtp:8080", ca_path=None,
+                                               smtp_port=COMPOSE_SMTP_PORT),
     }
+    services = {}
+    for conn_id, mock in mocks.items():
+        services.update(connections(conn_id, mock))
     return World(world_dir=state_dir, warehouse_uri="postgresql://postgres:postgres@postgres:5432/warehouse",
-                 embedded_warehouse=False, s3_endpoint="http://moto:5000",
-                 services={conn_id: airflow_connection(mock) for conn_id, mock in mocks.items()})
+                 embedded_warehouse=False, s3_endpoint="http://moto:5000", services=services)
 
 
 def down(world_dir: Path) -> None:
