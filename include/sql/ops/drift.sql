@@ -213,6 +213,41 @@ language sql stable as $$
     inner join prints as b on b.listings = a.listings and b.print = a.print and b.store_id <> a.store_id
 $$;
 
+-- The share of one store's lines that may be broken before what is left of its feed stops being its stock, set here
+-- once, in %: past it the store gets no list that day. On the realistic world's normal days a store's quantities
+-- collapse for at most 2.6% of its SKUs, and no line is quarantined.
+create or replace function ops.dq_store_line_bound() returns numeric language sql immutable as 'select 5';
+
+-- Per store, the share of its SKUs whose quantity fell overnight from a stocked shelf (at least 4) to under a quarter
+-- of it, against its previous good feed. Sales empty a shelf from its last few units; a feed whose quantities were
+-- zeroed, clipped or cut keeps its listings and its totals within bounds, and shows here.
+create or replace function ops.dq_store_collapses(p_feed_date date)
+returns table (store_id text, collapsed_pct numeric)
+language sql stable as $$
+    select t.store_id, round(100.0 * count(*) filter (where b.remaining_qty >= 4
+                                                       and t.remaining_qty * 4 < b.remaining_qty) / count(*), 2)
+    from raw.inventory_feed as t
+    inner join raw.inventory_feed as b
+        on b.store_id = t.store_id and b.sku_id = t.sku_id
+       and b.feed_date = ops.dq_previous_good_day('raw.inventory_feed', p_feed_date)
+    where t.feed_date = p_feed_date
+    group by t.store_id
+$$;
+
+-- Per store, the share of its file's lines quarantined (a replayed file aside, which has a check of its own): what
+-- loaded of a file that lost a tenth of its quantities would make a list from the rest, as if those SKUs were not
+-- carried. A file is its store's by the rows of it that loaded.
+create or replace function ops.dq_store_quarantined(p_feed_date date)
+returns table (store_id text, quarantined_pct numeric)
+language sql stable as $$
+    with loaded as (select source_file, min(store_id) as store_id, count(*) as n from raw.inventory_feed
+                    where feed_date = p_feed_date group by source_file),
+         quarantined as (select source_file, count(*) as n from raw.feed_quarantine
+                         where feed_date = p_feed_date and reason <> 'stale_file' group by source_file)
+    select l.store_id, round(100.0 * q.n / (q.n + l.n), 2)
+    from loaded as l inner join quarantined as q using (source_file)
+$$;
+
 -- The stores whose feed of the day loaded but says nothing sure about today's stock, and why: near-replays of their
 -- own previous good feed, and stores holding another store's stock. Like a stale store, they get no list that day
 -- (marts.fct_store_feed_coverage), and the inventory_feed contract names them.
@@ -224,6 +259,12 @@ language sql stable as $$
     union all
     select t.store_id, 'stock ' || t.identical_pct || '% identical to the feed of other store ' || t.other_store_id
     from ops.dq_store_twins(p_feed_date) as t
+    union all
+    select c.store_id, 'stock collapsed overnight for ' || c.collapsed_pct || '% of its SKUs (quantities zeroed or cut)'
+    from ops.dq_store_collapses(p_feed_date) as c where c.collapsed_pct > ops.dq_store_line_bound()
+    union all
+    select q.store_id, q.quarantined_pct || '% of its file''s lines quarantined (missing or invalid quantities)'
+    from ops.dq_store_quarantined(p_feed_date) as q where q.quarantined_pct > ops.dq_store_line_bound()
 $$;
 
 -- What an alert says around a failing drift check's keys: what the share is of, and its median over the window

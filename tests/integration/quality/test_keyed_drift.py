@@ -79,10 +79,11 @@ def test_yesterdays_stock_nudged_is_a_near_replay_only_for_a_store_whose_stock_m
     for table in ("snapshots", "stores", "skus", "order_lines"):  # the reference is in force from the first day
         market.conn.execute(f"update raw.{table} set snapshot_date = %s", (earlier,))
     _stock(market, earlier, {"S1": list(range(1, 21)), "S2": [7] * 20})
-    _stock(market, PREVIOUS, {"S1": list(range(20, 0, -1)), "S2": [7] * 20})  # S1 moves; S2 never does
+    # S1 moves (each quantity is another's, no shelf collapses); S2 never does
+    _stock(market, PREVIOUS, {"S1": [*range(2, 21), 1], "S2": [7] * 20})
     assert gate(market.conn, "raw", earlier).ok
     assert gate(market.conn, "raw", PREVIOUS).ok  # S2 is 100% identical, but has no normal to be judged by yet
-    _stock(market, D, {"S1": [21, *range(19, 0, -1)], "S2": [7] * 20})  # yesterday's S1, one quantity nudged
+    _stock(market, D, {"S1": [3, *range(3, 21), 1], "S2": [7] * 20})  # yesterday's S1, one quantity nudged
 
     lines = _alert(gate(market.conn, "raw"))
 
