@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from top_items.pages import auth, read, svg
+from top_items.quality.outcomes import FAILING
 
 URL_PREFIX = "/top-items"  # where Airflow mounts the app
 # (route, title): the pages in the order the navigation lists them
@@ -24,7 +25,7 @@ PAGES = (("stores", "Stores"), ("today", "Today"), ("consumers", "Consumers"), (
          ("lineage", "Lineage"))
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-templates.env.globals.update(pages=PAGES, sparkline=svg.sparkline, outcome_colours=svg.OUTCOME_COLOURS)
+templates.env.globals.update(pages=PAGES, sparkline=svg.sparkline, failing=sorted(FAILING))
 
 app = FastAPI(title="top items pages", docs_url=None, redoc_url=None, openapi_url=None,
               dependencies=[auth.login_required()])
@@ -35,6 +36,7 @@ def warehouse() -> Iterator:
     from top_items.connections import warehouse_connection
 
     conn = warehouse_connection()
+    conn.execute("set session characteristics as transaction read only")  # a page never writes, whatever it calls
     try:
         yield conn
     finally:

@@ -51,7 +51,7 @@ def depths(nodes: Sequence[str], edges: Sequence[tuple[str, str]], layer_of) -> 
 
 
 def lineage_graph(layers: Sequence[str], columns: Sequence[Sequence[str]], edges: Sequence[tuple[str, str]],
-                  box_w: int = 210, box_h: int = 22, gap_x: int = 50, gap_y: int = 8) -> str:
+                  box_w: int = 180, box_h: int = 22, gap_x: int = 34, gap_y: int = 8) -> str:
     """One band per layer, left to right in ``layers`` order; inside a band one column per depth (so an edge never
     joins two boxes of one column); each edge a curve from the reader's input to the reader."""
     layer_of = {node: layer for layer, nodes in zip(layers, columns, strict=True) for node in nodes}
@@ -79,15 +79,16 @@ def lineage_graph(layers: Sequence[str], columns: Sequence[Sequence[str]], edges
         (x1, y1), (x2, y2) = box(up), box(down)
         x1, y1, y2 = x1 + box_w, y1 + box_h // 2, y2 + box_h // 2
         middle = (x1 + x2) / 2
-        paths.append(f'<path d="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}" fill="none" stroke="#78909c" '
-                     f'stroke-width="1" marker-end="url(#arrow)"><title>{escape(up)} -&gt; {escape(down)}</title>'
-                     "</path>")
+        paths.append(f'<path class="edge" d="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}" fill="none" '
+                     f'stroke="#78909c" stroke-width="1" marker-end="url(#arrow)">'
+                     f"<title>{escape(up)} -&gt; {escape(down)}</title></path>")
     boxes = []
     for node in placed:
         x, y = box(node)
         boxes.append(f'<g class="node" data-node="{escape(node)}"><rect x="{x}" y="{y}" width="{box_w}" '
                      f'height="{box_h}" rx="4" fill="{LAYER_COLOURS.get(layer_of[node], "#fff")}" stroke="#546e7a"/>'
-                     f'<text x="{x + 6}" y="{y + 15}" font-size="11">{escape(node)}</text></g>')
+                     f'<text x="{x + 6}" y="{y + 15}" font-size="11">{escape(node.split(".", 1)[-1])}</text>'
+                     f"<title>{escape(node)}</title></g>")
     heads = [f'<text x="{min(box(n)[0] for n in nodes)}" y="14" font-size="12" font-weight="bold">'
              f"{escape(layer)}</text>" for layer, nodes in zip(layers, columns, strict=True) if nodes]
     return (f'<svg class="lineage" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
