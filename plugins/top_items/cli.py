@@ -1,5 +1,5 @@
 """``python -m top_items``: the operator's commands: read-outs of what the pipeline did, and the few changes a
-person makes (overrides, reconcile).
+person makes (overrides, reconcile, take-back, pause).
 
 The pipeline itself only runs under Airflow (``airflow dags test top_items_pipeline D``): one control plane.
 """
@@ -39,6 +39,57 @@ def _reconcile(args) -> int:
     print("dry run: nothing repaired" if args.dry_run else
           f"repaired: {sum(run.succeeded.values())} records, {run.rejected} rejected; held now {run.held_after}")
     return 1 if run.rejected else 0
+
+
+def _take_back(args) -> int:
+    """Publish the last good day again to one consumer or all of them, recorded with who and why."""
+    from top_items.activation.errors import DecisionRefused
+    from top_items.activation.takeback import take_back
+
+    try:
+        results = take_back(None if args.all else args.consumer, by=args.by, reason=args.reason)
+    except DecisionRefused as exc:
+        print(exc)
+        return 2
+    for name, found in results.items():
+        moved = (f"took {found['taken_back']} back to {found['restored']}: " if "restored" in found else "")
+        pushed = (f", {found['records_pushed']} records pushed (ops.sync_runs #{found['sync_run_id']})"
+                  if "sync_run_id" in found else "")
+        detail = f"\n  {found['detail']}" if found.get("detail") else ""
+        print(f"{name:<14} {moved}{found['outcome']}{pushed}{detail}")
+    return 0 if all(f["outcome"] in ("success", "warning") for f in results.values()) else 1
+
+
+def _pause(args) -> int:
+    """Pause or resume the pushes to one consumer (it is still planned), recorded with who and why."""
+    from top_items.activation.errors import DecisionRefused
+    from top_items.activation.pause import set_paused
+
+    try:
+        result = set_paused(args.consumer, not args.off, by=args.by, reason=args.reason)
+    except DecisionRefused as exc:
+        print(exc)
+        return 2
+    state = "paused" if result["paused"] else "pushed again from its next run"
+    print(f"{args.consumer} {state}" + ("" if result["changed"] else " already; nothing recorded"))
+    return 0
+
+
+def _decisions(args) -> int:
+    """What people decided about the consumers: approvals, rejects, take-backs, pauses; newest first."""
+    from top_items.activation import decisions
+    from top_items.connections import warehouse_connection
+
+    with warehouse_connection() as conn:
+        found = decisions.recent(conn, args.consumer, limit=args.limit)
+    for d in found:
+        day = f" {d.feed_date}" + (f" -> {d.restored_date}" if d.restored_date else "") if d.feed_date else ""
+        print(f"#{d.decision_id:<5} {d.consumer:<14}{day} {d.describe()}"
+              + (f" (run {d.run_id}" + (f", ops.sync_runs #{d.sync_run_id})" if d.sync_run_id else ")")
+                 if d.run_id else ""))
+    if not found:
+        print("no decisions recorded")
+    return 0
 
 
 def _readiness(args) -> int:
@@ -190,6 +241,23 @@ def _lineage(args) -> int:
     return 0
 
 
+def _test_alert(args) -> int:
+    """A test alert to each recipient asked for, on their route: proves the route, recorded as evidence."""
+    from top_items import audience
+    from top_items.alerts import send_test
+    from top_items.connections import warehouse_connection
+
+    recipients = ([audience.owner(args.consumer)] if args.consumer else
+                  [audience.producer(args.producer)] if args.producer else audience.everyone())
+    failed = 0
+    with warehouse_connection() as conn:
+        for recipient in filter(None, recipients):
+            error = send_test(recipient, conn)
+            failed += error is not None
+            print(f"{recipient.name:<22} {recipient.route:<6} {recipient.address:<32} {error or 'delivered'}")
+    return 1 if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m top_items", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -203,6 +271,25 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--dry-run", action="store_true", help="list the drift, repair nothing")
     rec.add_argument("--run-id", default="cli", help="recorded in ops.sync_runs.run_id")
     rec.set_defaults(func=_reconcile)
+
+    back = sub.add_parser("take-back", help="publish the last good day again to a consumer (or all), through the "
+                                             "diff sync, recorded with who and why")
+    which_back = back.add_mutually_exclusive_group(required=True)
+    which_back.add_argument("--consumer", help="a consumer of include/contracts/consumers.yml")
+    which_back.add_argument("--all", action="store_true", help="every consumer")
+    back.add_argument("--reason", required=True, help="why the day is taken back (recorded)")
+    back.add_argument("--by", default=os.environ.get("USER") or None, help="who asks for it (default: $USER)")
+    back.set_defaults(func=_take_back)
+    paused = sub.add_parser("pause", help="pause the pushes to a consumer (still planned), or resume them (--off)")
+    paused.add_argument("consumer", help="a consumer of include/contracts/consumers.yml")
+    paused.add_argument("--off", action="store_true", help="resume the pushes")
+    paused.add_argument("--reason", required=True, help="why (recorded)")
+    paused.add_argument("--by", default=os.environ.get("USER") or None, help="who (default: $USER)")
+    paused.set_defaults(func=_pause)
+    decided = sub.add_parser("decisions", help="what people decided about the consumers, newest first")
+    decided.add_argument("--consumer", help="only this consumer")
+    decided.add_argument("--limit", type=int, default=50)
+    decided.set_defaults(func=_decisions)
 
     ready = sub.add_parser("readiness", help="each consumer's tier and what the tier requires, met or missing")
     ready.set_defaults(func=_readiness)
@@ -254,6 +341,12 @@ def parser() -> argparse.ArgumentParser:
     impact.set_defaults(func=_impact)
     lineage = sub.add_parser("lineage", help="each job the lineage receiver knows: its last state, reads and writes")
     lineage.set_defaults(func=_lineage)
+    test = sub.add_parser("test-alert", help="send a test alert on each route (every owner, producer and the "
+                                             "on-call, or one): the delivery readiness asks for")
+    one = test.add_mutually_exclusive_group()
+    one.add_argument("--consumer", help="only this consumer's owner")
+    one.add_argument("--producer", help="only this producer (include/contracts/producers.yml)")
+    test.set_defaults(func=_test_alert)
     return p
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from top_items.activation import ledger
+from top_items.activation import decisions, ledger, pause
 from top_items.ingest.feedback import DATASET as FEEDBACK_DATASET
 from top_items.quality.outcomes import FAILING, NO_HISTORY, PASS, WARN
 from top_items.registry import consumers
@@ -70,6 +70,8 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
         f"select exists (select from {model.qualified_name} where feed_date = %s)", (feed_date,)).fetchone()[0]
         for model in discover() if model.layer == "exports" or model.qualified_name == CORE_MODEL}
     summary["syncs"] = ledger.latest_runs(conn, feed_date)
+    summary["paused"] = {name: found for name in consumers() if (found := pause.current(conn, name))}
+    summary["decisions"] = decisions.of_day(conn, feed_date)
     summary["overrides"] = _overrides(conn, feed_date) if _exists(conn, "raw.overrides") else []
     summary["feedback_reasons"] = _rows(conn, """
         select reason, count(*) as rows from raw.feedback_quarantine where feed_date = %s
@@ -169,12 +171,19 @@ def format_summary(summary: dict[str, Any]) -> str:
         plan = (f"plan +{moved[0]} ~{moved[1]} -{moved[2]} ({moved[3]} restamped), " if any(moved) else "") \
             + ("(dry run) " if row["mode"] == "dry_run" else "")
         tier = consumers()[row["consumer"]].tier if row["consumer"] in consumers() else "?"
-        out.append(f"  {row['consumer']:<14} {tier:<10} {row['destination']:<11} {row['outcome']:<8} {plan}"
+        outcome = "paused" if row["outcome"] == "skipped" and row["consumer"] in summary["paused"] else row["outcome"]
+        out.append(f"  {row['consumer']:<14} {tier:<10} {row['destination']:<11} {outcome:<8} {plan}"
                    f"{row['records_pushed']} records pushed, {row['failed']} failed, {row['api_calls']} API calls"
                    + (f"\n  {'':<14} -> {row['location']}" if row["location"] else "")
                    + (f"\n  {'':<14} !! {row['detail']}" if row["detail"] else ""))
     if not summary["syncs"]:
         out.append("  nothing published")
+    for name, found in summary["paused"].items():
+        out.append(f"  {name} is {pause.describe(found)} (python -m top_items pause {name} --off ...)")
+    if summary["decisions"]:
+        out.append("Decisions about this day (ops.consumer_decisions; python -m top_items decisions):")
+        out += [f"  {d.consumer:<14} {d.describe()}" + (f" (restored {d.restored_date})" if d.restored_date else "")
+                + (f" -> ops.sync_runs #{d.sync_run_id}" if d.sync_run_id else "") for d in summary["decisions"]]
     out.append("")
     out.append("Look at it (in the world `make up` keeps running; `make demo` stops its own):")
     out.append("  source .world.env && .venv/bin/python -m sandbox latest"

@@ -120,3 +120,22 @@ create table if not exists ops.sync_errors (
     created_at     timestamptz not null default now()
 );
 create index if not exists sync_errors_consumer on ops.sync_errors (consumer, feed_date);
+
+-- What a person decided about a consumer, with who and why (plugins/top_items/activation/decisions.py is the only
+-- code that reads or writes it): a blocked push approved, rejected or left to time out, a bad day taken back, the
+-- pushes paused or resumed. feed_date: the day it is about (the blocked day, the day taken back); restored_date:
+-- the last good day a take-back published again; sync_run_id: the sync run it led to. A timeout has no person.
+create table if not exists ops.consumer_decisions (
+    decision_id    bigserial primary key,
+    consumer       text not null,
+    decision       text not null
+        check (decision in ('approve', 'reject', 'timeout', 'take_back', 'pause', 'unpause')),
+    feed_date      date,
+    restored_date  date,
+    run_id         text,
+    sync_run_id    bigint,
+    decided_by     text check (decided_by is not null or decision = 'timeout'),
+    reason         text not null check (btrim(reason) <> ''),
+    decided_at     timestamptz not null default now()
+);
+create index if not exists consumer_decisions_consumer on ops.consumer_decisions (consumer, decision, decision_id);

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from top_items.activation import destinations, ledger
+from top_items.activation import destinations, ledger, pause
 from top_items.activation.destinations import Destination, Incremental, Snapshot
 from top_items.activation.errors import BatchRejected, EmptyExportError, TooManyRejected, VolumeGuardBlocked
 from top_items.activation.guard import VolumeVerdict, check_volume
@@ -99,17 +99,21 @@ class SyncRun:
 
 def sync_consumer(conn, consumer_name: str, feed_date: str, *, run_id: str | None, dry_run: bool = False,
                   override_volume_guard: bool = False, destination: Destination | None = None,
-                  hook: Hook = _no_hook) -> SyncRun:
+                  hook: Hook = _no_hook, asked_by: str | None = None, roll_back: bool = False) -> SyncRun:
     """Plan, guard, push and record one consumer's export for ``feed_date``; the DAG's one entry point.
 
     Returns the closed run (outcome success, warning or skipped). Raises a ``SyncError`` when the run must
     fail now, or ``DestinationUnavailable`` when retrying later may help; the ops.sync_runs row is written
     either way. ``destination`` replaces the one consumers.yml names (tests hand in tuned ones).
+
+    ``asked_by``: who asked a person's push and why (an approval, a take-back), the first words of the run's
+    detail. ``roll_back``: a take-back to an older day the destination held: neither the backfill rule nor the
+    volume guard applies, and what it publishes becomes the state. A paused consumer (pause.py) is planned only.
     """
     target = destination or destinations.build(consumer(consumer_name))
     run = SyncRun(target.consumer, str(feed_date), run_id, "dry_run" if dry_run else "push")
     with recorded(conn, run, target):
-        _push(conn, run, target, override_volume_guard, hook)
+        _push(conn, run, target, override_volume_guard, hook, asked_by=asked_by, roll_back=roll_back)
     return run
 
 
@@ -142,18 +146,28 @@ def recorded(conn, run: SyncRun, destination: Destination):
                      run.failed, run.records_pushed, run.duration_s)
 
 
-def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: Hook) -> None:
+def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: Hook, *, asked_by: str | None,
+          roll_back: bool) -> None:
     spec, snapshot = run.consumer, isinstance(destination, Snapshot)
     run.plan = plan = plan_sync(conn, spec, run.feed_date, ledger.export_rows(conn, spec, run.feed_date),
                                 keep_records=snapshot)
     run.counts.update({ledger.counter("planned", kind): n for kind, n in plan.counts().items()})
     log.info("%s -> %s for %s: plan %s", spec.name, spec.destination, run.feed_date, plan.describe())
 
-    verdict, newest = weigh(conn, spec, plan, run.feed_date, run.baseline, overridden=overridden)
+    if roll_back:  # a person returns the destination to a day it held: there is no jump to guard against
+        verdict, newest = VolumeVerdict(True, run.baseline, plan.rows, f"taken back to {run.feed_date}: the "
+                                        "volume guard does not weigh a return to a day the destination held"), None
+    else:
+        verdict, newest = weigh(conn, spec, plan, run.feed_date, run.baseline, overridden=overridden)
     backfill = newest is not None
     (log.info if verdict.allowed and not overridden else log.warning)("volume guard: %s", verdict.message)
     if run.mode == "dry_run":
         run.detail = f"dry run: nothing pushed; volume guard: {verdict.message}"
+        return
+    paused = pause.current(conn, spec.name)
+    if paused is not None:
+        run.outcome, run.detail = "skipped", f"{pause.describe(paused)}; volume guard: {verdict.message}"
+        log.warning("%s: %s", spec.name, run.detail)
         return
     if backfill and not snapshot:
         run.outcome = "skipped"
@@ -164,8 +178,10 @@ def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: 
     if not verdict.allowed:
         run.outcome, run.detail = "blocked", verdict.message
         raise VolumeGuardBlocked(verdict.message)
-    if overridden:
-        run.detail = f"volume guard override: {verdict.message}"
+    if overridden or roll_back:
+        run.detail = verdict.message if roll_back else f"volume guard override: {verdict.message}"
+    if asked_by:
+        run.detail = f"{asked_by}; {run.detail}" if run.detail else asked_by
     if snapshot and not plan.rows:
         raise EmptyExportError(f"{spec.export} has no rows for {run.feed_date}: nothing published")
 
@@ -178,7 +194,7 @@ def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: 
     if snapshot and nothing:
         run.held_after = run.held_after if backfill else plan.rows
     elif snapshot:
-        publish(conn, run, destination, plan, record_state=not backfill, hook=hook)
+        publish(conn, run, destination, plan, record_state=not backfill, hook=hook, roll_back=roll_back)
     else:
         push_ops(conn, run, destination, plan, hook)
         judge_rejections(run)
@@ -202,9 +218,10 @@ def weigh(conn, spec: Consumer, plan: Plan, feed_date: str, baseline: int | None
 
 
 def publish(conn, run: SyncRun, destination: Snapshot, plan: Plan, *, record_state: bool,
-            hook: Hook = _no_hook) -> None:
+            hook: Hook = _no_hook, roll_back: bool = False) -> None:
     """Hand a snapshot destination every planned record; the state becomes what it now holds."""
-    run.records_pushed = destination.publish(plan.records, run.feed_date, run.run_id or run.mode)
+    run.records_pushed = destination.publish(plan.records, run.feed_date, run.run_id or run.mode,
+                                             roll_back=roll_back)
     hook("sent", 1, 1)
     for kind, ops in plan.ops.items():
         run.counts[ledger.counter("succeeded", kind)] = len(ops)

@@ -50,3 +50,11 @@ class RetryLater(Exception):
     def __init__(self, reason: str, delay: float | None = None):
         super().__init__(reason)
         self.reason, self.delay = reason, delay
+
+
+class DecisionRefused(ValueError):
+    """A person's decision about a consumer that does not say who made it or why (decisions.py)."""
+
+
+class NothingToTakeBack(Exception):
+    """The consumer has no day to go back to: never pushed, or no older good day is still published."""

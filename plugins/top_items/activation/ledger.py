@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from psycopg import sql
 
@@ -137,6 +137,13 @@ def newest_pushed_feed_date(conn, consumer: str) -> date | None:
         {"c": consumer, "ok": list(SUCCESSFUL)}).fetchone()[0]
 
 
+def pushed_days(conn, consumer: str) -> dict[date, datetime]:
+    """Each feed date a push of the consumer succeeded for, with when its newest such push ended."""
+    return dict(conn.execute(
+        "select feed_date, max(finished_at) from ops.sync_runs where consumer = %s and mode = 'push' "
+        "and outcome = any(%s) and held_after is not null group by feed_date", (consumer, list(SUCCESSFUL))).fetchall())
+
+
 def record_outcomes(conn, *, consumer: str, destination: str, feed_date: str, sync_run_id: int,
                     run_id: str | None, outcomes: list[Outcome]) -> None:
     """Record one batch's outcomes in one transaction (so a killed sync resumes from the last batch)."""
@@ -193,6 +200,13 @@ def replace_state(conn, *, consumer: str, feed_date: str, sync_run_id: int,
 
 def _array(items: tuple[str, ...] | None) -> list[str] | None:
     return None if items is None else list(items)  # psycopg sends a list as an array, a tuple as a record
+
+
+def blocked_run(conn, consumer: str, run_id: str) -> tuple[int, str] | None:
+    """(sync_run_id, detail) of the consumer's push in this Airflow run when its volume guard blocked it."""
+    found = conn.execute("select sync_run_id, outcome, detail from ops.sync_runs where consumer = %s and run_id = %s "
+                         "and mode = 'push' order by sync_run_id desc limit 1", (consumer, run_id)).fetchone()
+    return (found[0], found[2]) if found and found[1] == "blocked" else None
 
 
 def latest_runs(conn, feed_date: str) -> list[dict]:

@@ -32,6 +32,11 @@ class TestLedgerMatchesTheSchema:
     def test_modes(self):
         assert check_values("sync_runs", "mode") == set(ledger.MODES)
 
+    def test_decision_names(self):
+        from top_items.activation import decisions
+
+        assert check_values("consumer_decisions", "decision") == set(decisions.DECISIONS)
+
     @pytest.mark.parametrize(("table", "column"), [("sync_state", "last_operation"), ("sync_errors", "operation")])
     def test_operations_are_the_plan_kinds(self, table, column):
         from top_items.activation.plan import KINDS

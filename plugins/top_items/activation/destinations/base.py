@@ -58,8 +58,9 @@ class Incremental(Destination):
 
 
 class Snapshot(Destination):
-    def publish(self, records: list[dict], feed_date: str, run_label: str) -> int:
-        """Publish every record; returns how many were published."""
+    def publish(self, records: list[dict], feed_date: str, run_label: str, *, roll_back: bool = False) -> int:
+        """Publish every record; returns how many were published. ``roll_back``: a person takes the readers back
+        to this older day (a backfill never moves what they read backwards)."""
         raise NotImplementedError
 
 

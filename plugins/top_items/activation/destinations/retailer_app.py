@@ -3,7 +3,7 @@
 A run folder per attempt holds JSON Lines parts and ``manifest.json``; ``_SUCCESS`` is written last with
 ``IfNoneMatch="*"``, then ``latest.json`` moves with ``IfMatch`` so two writers cannot both win. The app
 only follows ``latest.json``, so a half-written run is never visible, and a backfill of an older day
-never moves the pointer backwards.
+never moves the pointer backwards (a take-back of a bad day does: a person chose that day).
 
 The S3 handoff is a *snapshot* destination of the sync engine: it receives every record the engine planned
 with, while the engine still plans adds/changes/removes against the last publication (the volume guard reads
@@ -76,12 +76,12 @@ class RetailerAppDestination(Snapshot):
 
             self.s3 = S3Hook(aws_conn_id=self.consumer.connection).get_conn()
 
-    def publish(self, records: list[dict], feed_date: str, run_label: str) -> int:
+    def publish(self, records: list[dict], feed_date: str, run_label: str, *, roll_back: bool = False) -> int:
         run_id = run_folder_id(run_label)
         pub = Publication(feed_date, run_id, f"{settings.RETAILER_APP_PREFIX}/feed_date={feed_date}/run={run_id}/")
         self.location = f"s3://{self.bucket}/{pub.prefix}"
         try:
-            _publish(self.s3, self.bucket, self.part_rows, records, pub, run_label)
+            _publish(self.s3, self.bucket, self.part_rows, records, pub, run_label, roll_back=roll_back)
         finally:
             self.calls += pub.api_calls
         return pub.row_count
@@ -103,7 +103,8 @@ class RetailerAppDestination(Snapshot):
         return out
 
 
-def _publish(s3, bucket: str, part_rows: int, records: list[dict], pub: Publication, run_label: str) -> None:
+def _publish(s3, bucket: str, part_rows: int, records: list[dict], pub: Publication, run_label: str, *,
+             roll_back: bool = False) -> None:
     started = time.monotonic()
     part = _Part(len(pub.files))
     for record in records:
@@ -118,7 +119,7 @@ def _publish(s3, bucket: str, part_rows: int, records: list[dict], pub: Publicat
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
     _put_new(s3, bucket, pub.manifest_key, json.dumps(manifest, indent=2).encode(), pub)
     _put_new(s3, bucket, f"{pub.prefix}_SUCCESS", b"", pub)
-    _move_latest(s3, bucket, pub)
+    _move_latest(s3, bucket, pub, roll_back=roll_back)
     log.info("published %d stores in %d part(s) to s3://%s/%s in %.1fs; latest.json %s", pub.row_count,
              len(pub.files), bucket, pub.prefix, time.monotonic() - started,
              "moved" if pub.latest_moved else f"stays at {pub.latest_feed_date} (newer than {pub.feed_date})")
@@ -163,12 +164,12 @@ def read_latest(s3, bucket: str) -> tuple[dict | None, str | None]:
     return json.loads(response["Body"].read()), response["ETag"]
 
 
-def _move_latest(s3, bucket: str, pub: Publication) -> None:
+def _move_latest(s3, bucket: str, pub: Publication, *, roll_back: bool = False) -> None:
     pointer = {"feed_date": pub.feed_date, "run_id": pub.run_id, "manifest": pub.manifest_key}
     for _ in range(MOVE_ATTEMPTS):
         current, etag = read_latest(s3, bucket)
         pub.api_calls += 1
-        if current and current["feed_date"] > pub.feed_date:
+        if current and current["feed_date"] > pub.feed_date and not roll_back:
             pub.latest_feed_date = current["feed_date"]
             return
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
