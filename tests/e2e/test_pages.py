@@ -1,0 +1,162 @@
+"""The product's pages in a real browser, on a real api-server, after two real days: logged in through Airflow's
+login page, every page opened for the second day and read back against the warehouse, inside Airflow's own UI too,
+each timed and captured for the docs (docs/screenshots/)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import pytest
+import requests
+
+from sandbox.simulate import last_mile
+from sandbox.simulate.publish import write_day
+from tests.support import browser
+from tests.support.dags import run_dag
+from tests.support.failure_stories import EARLIER_GOOD_DAY, GOOD_DAY, SPEC
+from top_items import alerts, lineage, overrides
+from top_items.pages.app import URL_PREFIX
+from top_items.registry import consumers
+
+pytestmark = [pytest.mark.timeout(600),
+              pytest.mark.skipif(browser.chromium_missing() is not None, reason=str(browser.chromium_missing()))]
+
+DAG = "top_items_pipeline"
+INCIDENT_TASK = "push_crm"
+
+
+def two_days_and_the_last_mile(warehouse, s3) -> None:
+    """The day before, then account managers' overrides and a retailer's feedback on what it showed, then the day."""
+    write_day(s3, SPEC, date.fromisoformat(EARLIER_GOOD_DAY))
+    assert run_dag(DAG, EARLIER_GOOD_DAY).state == "success"
+    shown = last_mile.shown(s3)
+    markets = dict(warehouse.execute("select store_id, market_id from marts.dim_stores where feed_date = %s",
+                                     (EARLIER_GOOD_DAY,)).fetchall())
+    for override in last_mile.demo_overrides(shown, markets, GOOD_DAY):
+        overrides.add(warehouse, override)
+    last_mile.write_feedback(s3, GOOD_DAY, last_mile.demo_feedback(shown, markets))
+    write_day(s3, SPEC, date.fromisoformat(GOOD_DAY))
+    assert run_dag(DAG, GOOD_DAY).state == "success"
+
+
+def open_incident(server: browser.ApiServer) -> dict:
+    """An incident as the pager notifier keeps it (top_items/alerts.py), in the api-server's metadata."""
+    alert = {"summary": f"[{DAG}] {INCIDENT_TASK} failed for feed date {GOOD_DAY}: the CRM answered 503",
+             "dag_id": DAG, "task_id": INCIDENT_TASK, "feed_date": GOOD_DAY, "run_id": f"manual__{GOOD_DAY}",
+             "url": f"{server.base}/dags/{DAG}/runs/manual__{GOOD_DAY}/tasks/{INCIDENT_TASK}?try_number=1"}
+    server.services.airflow("variables", "set", alerts.incident_key(DAG, INCIDENT_TASK), json.dumps(alert))
+    return alert
+
+
+def column(rows: list[list[str]], index: int) -> list[str]:
+    return [row[index] for row in rows]
+
+
+def test_every_page_in_a_browser_after_two_days(world, warehouse, s3, destinations, airflow_db, tmp_path):
+    server = browser.ApiServer(world, tmp_path / "airflow")  # starts while the days run
+    try:
+        two_days_and_the_last_mile(warehouse, s3)
+        server.ready()
+        incident = open_incident(server)
+        anonymous = requests.get(f"{server.base}{URL_PREFIX}/stores", timeout=30, allow_redirects=False)
+        assert anonymous.status_code == 401
+        timings = check_pages(server, warehouse, incident)
+    except BaseException:
+        print(server.services.logs())
+        raise
+    finally:
+        server.stop()
+    print(f"\npage load times (s), {SPEC.stores} stores: "
+          + ", ".join(f"{name} {seconds:.2f}" for name, seconds in timings.items()))
+
+
+def check_pages(server: browser.ApiServer, warehouse, incident: dict) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    timings: dict[str, float] = {}
+    day = f"?date={GOOD_DAY}"
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        page = chromium.new_page(viewport=browser.VIEWPORT)
+        browser.log_in(page, server, f"{URL_PREFIX}/stores")
+
+        # Stores: the store an override excluded something for, picked in the page's own form
+        store, market = warehouse.execute("""
+            select c.store_id, s.market_id from marts.fct_store_top_item_candidates as c
+            join marts.dim_stores as s using (feed_date, store_id)
+            where c.feed_date = %s and c.excluded_because like 'override:%%' order by 1 limit 1""",
+                                          (GOOD_DAY,)).fetchone()
+        timings["stores"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/stores{day}&market={market}")
+        started = time.monotonic()
+        with page.expect_navigation():
+            page.select_option("select[name=store]", store)
+        timings["stores (a store picked in the form)"] = time.monotonic() - started
+        assert page.locator("h1").inner_text().startswith(f"Stores: {store}")
+        listed = warehouse.execute("select store_rank, sku_id from marts.store_missing_top_items where feed_date = %s "
+                                   "and store_id = %s order by store_rank", (GOOD_DAY, store)).fetchall()
+        shown = browser.table(page, "#store-list")
+        assert [(int(r[0]), r[1]) for r in shown] == listed and listed
+        excluded = warehouse.execute("""
+            select c.market_rank, c.sku_id, c.excluded_because, coalesce(o.owner, ''), coalesce(o.expires::text, '')
+            from marts.fct_store_top_item_candidates as c
+            left join raw.overrides as o on c.excluded_because = 'override:' || o.override_id
+            where c.feed_date = %s and c.store_id = %s and c.excluded_because is not null order by c.market_rank""",
+                                     (GOOD_DAY, store)).fetchall()
+        shown = browser.table(page, "#excluded")
+        assert [(int(r[0]), r[1], r[4], r[5], r[6]) for r in shown] == excluded
+        assert any(rule.startswith("override:") and owner for _, _, rule, owner, _ in excluded)
+        changes = browser.table(page, "#changes")
+        assert column(changes, 0) == [GOOD_DAY, EARLIER_GOOD_DAY]
+        browser.screenshot(page, "stores")
+
+        # Today: the incident with its log, every gate of the day, every push with its outcome, the files' totals
+        timings["today"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/today{day}")
+        [row] = browser.table(page, "#incidents")
+        assert row[:3] == [f"{DAG}.{INCIDENT_TASK}", GOOD_DAY, incident["summary"]]
+        assert page.locator("#incidents a").get_attribute("href") == incident["url"]
+        gates = [g for (g,) in warehouse.execute("select distinct gate from ops.dq_results where feed_date = %s "
+                                                 "order by 1", (GOOD_DAY,)).fetchall()]
+        assert page.eval_on_selector_all("table.gate", "ts => ts.map(t => t.dataset.gate)") == gates
+        assert page.locator("table.gate svg.spark").count() > 0
+        pushes = warehouse.execute("select distinct on (consumer) consumer, outcome from ops.sync_runs where "
+                                   "feed_date = %s and mode <> 'reconcile' order by consumer, sync_run_id desc",
+                                   (GOOD_DAY,)).fetchall()
+        shown = [r for r in browser.table(page, "#pushes") if len(r) == 9]
+        assert [(r[0], r[3]) for r in shown] == pushes and {c for c, _ in pushes} == set(consumers())
+        rows_in = warehouse.execute("select sum(rows_in) from ops.load_audit where feed_date = %s and dataset = "
+                                    "'inventory_feed'", (GOOD_DAY,)).fetchone()[0]
+        [feeds] = [r for r in browser.table(page, "#files") if r[0] == "inventory_feed"]
+        assert int(feeds[3]) == rows_in
+        browser.screenshot(page, "today")
+
+        # Consumers: each with its tier, holding the day
+        timings["consumers"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/consumers{day}")
+        shown = browser.table(page, "#consumers")
+        assert [(r[0].split("\n")[0], r[1], r[4], r[5]) for r in shown] == [
+            (name, c.tier, GOOD_DAY, "current") for name, c in consumers().items()]
+        browser.screenshot(page, "consumers")
+
+        # Last mile: every override with its owner, the feedback with its time to live
+        timings["last-mile"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/last-mile{day}")
+        held = warehouse.execute("select override_id, owner from raw.overrides order by expires, override_id")\
+            .fetchall()
+        assert [(r[1], r[5]) for r in browser.table(page, "#overrides")] == held and held
+        feedback = warehouse.execute("select count(*) from raw.retailer_feedback").fetchone()[0]
+        assert len(browser.table(page, "#feedback")) == feedback > 0
+        browser.screenshot(page, "last-mile")
+
+        # Lineage: one box per node of the graph
+        timings["lineage"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/lineage")
+        drawn = page.eval_on_selector_all("svg.lineage g.node", "gs => gs.map(g => g.dataset.node)")
+        assert sorted(drawn) == sorted(lineage.graph().nodes)
+        browser.screenshot(page, "lineage")
+
+        # The same page inside Airflow's UI, from its navigation entry
+        timings["in the Airflow UI"] = browser.open_timed(page, f"{server.base}/plugin/top-items-today")
+        frame = page.frame_locator("iframe")
+        assert frame.locator("h1").inner_text(timeout=30_000).startswith(f"Today: feed date {GOOD_DAY}")
+        browser.screenshot(page, "today-in-airflow")
+        chromium.close()
+    return timings
