@@ -7,7 +7,7 @@ FEED_DATE ?= 2026-11-25
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
 export SODA_CORE_TELEMETRY_ENABLED := false
 
-.PHONY: demo test test-server test-celery compose-check bench fuzz up down ui lint venv clean
+.PHONY: demo test test-server test-celery compose-check bench fuzz up down ui lint venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -23,7 +23,17 @@ demo: venv  ## simulate day FEED_DATE and run the whole pipeline on it, then pri
 # Two workers, one per core, each with a world of its own; a module's (or class's) tests stay on one worker.
 PYTEST_WORKERS ?= -n 2 --dist loadscope
 
-test: venv  ## every test: unit, integration (real Postgres, moto, mocks) and end-to-end DAG runs
+# The pages' browser tests drive Debian's chromium (tests/support/browser.py names the same path); never a download.
+CHROMIUM := /usr/bin/chromium
+
+browser:  ## Debian's chromium for the pages' browser tests: apt installs it when root and it is missing; never fails
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+	    >/dev/null 2>&1 || true; \
+	fi; \
+	[ -x $(CHROMIUM) ] || echo "make browser: no chromium at $(CHROMIUM); the browser tests will skip"
+
+test: venv browser  ## every test: unit, integration (real Postgres, moto, mocks) and end-to-end DAG runs
 	$(PY) -m pytest $(PYTEST_WORKERS)
 
 test-server: venv  ## the same suite against the Postgres server on 127.0.0.1:5432
