@@ -1,12 +1,13 @@
 """top_items_pipeline: the single control plane.
 
 setup -> claim the day -> ingest -> raw gate -> models built aside -> marts gate -> export gates -> publish ->
-one push per consumer -> summary. Write-audit-publish: the run builds its feed date in a workspace of its own,
-the gates audit that build, and only what passed is published to ``marts`` and ``exports`` (atomically), and
-only then pushed. A broken raw feed or mart stops every consumer, a broken export stops only its own consumer,
-and whoever failed pages once. Runs of different days run side by side; a second run of a running day waits
-for it. Every task works out its feed date from its own context (the ``feed_date`` param, else the logical
-date). Read it as a table of contents; every task calls the ``top_items`` package (plugins/top_items/tasks.py).
+one push per consumer (a blocked one asks its owner: approve or reject) -> summary. Write-audit-publish: the run
+builds its feed date in a workspace of its own, the gates audit that build, and only what passed is published to
+``marts`` and ``exports`` (atomically), and only then pushed. A broken raw feed or mart stops every consumer, a
+broken export stops only its own consumer, and whoever failed pages once. Runs of different days run side by side;
+a second run of a running day waits for it. Every task works out its feed date from its own context (the
+``feed_date`` param, else the logical date). Read it as a table of contents; every task calls the ``top_items``
+package (plugins/top_items/tasks.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.sdk import Param, PokeReturnValue, TaskGroup, dag, get_current_context, task
 
 from top_items import alerts, assets, lineage, settings, tasks
+from top_items.activation.approval import BlockedPushApproval
 from top_items.quality.contracts import EXPORT_GATE_PREFIX, datasets_for_gate
 from top_items.registry import consumers
 from top_items.transform.models import discover
@@ -92,6 +94,12 @@ def push_to_consumer(consumer: str) -> dict:
                                   override_volume_guard=consumer in params["override_volume_guard"])
 
 
+@task
+def apply_decision(consumer: str) -> dict:
+    answer = get_current_context()["ti"].xcom_pull(task_ids=tasks.decide_task_id(consumer))
+    return tasks.apply_decision(consumer, *_day(), answer)
+
+
 @task(trigger_rule="all_done", on_failure_callback=None, on_success_callback=None)
 def run_summary() -> str:
     return tasks.run_summary(*_day(), _states())
@@ -151,10 +159,16 @@ def top_items_pipeline():
     for name, consumer in consumers().items():  # one gate and one push per consumer: a fan-out, not a chain
         export_ok = quality_gate.override(task_id=_gate_task_id(export_gates[name]),
                                           inlets=assets.audited(datasets_for_gate(export_gates[name])))(export_gates[name])
-        pushed = push_to_consumer.override(task_id=f"push_{name}", inlets=assets.reads(lineage.consumer_node(name)),
+        pushed = push_to_consumer.override(task_id=tasks.push_task_id(name),
+                                           inlets=assets.reads(lineage.consumer_node(name)),
                                            outlets=[assets.consumer(name)])(name)
         built[consumer.export] >> export_ok >> published >> pushed >> summary
         export_ok >> pushed
+        # skipped unless the push was blocked (and in every test run): then its owner approves or rejects it in the UI
+        decided = BlockedPushApproval(task_id=tasks.decide_task_id(name), consumer=name, trigger_rule="all_done")
+        applied = apply_decision.override(task_id=tasks.apply_task_id(name), inlets=assets.reads(
+            lineage.consumer_node(name)), outlets=[assets.consumer(name)])(name)
+        pushed >> decided >> applied >> summary
 
 
 top_items_pipeline()

@@ -173,6 +173,32 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
             "records_pushed": run.records_pushed, "api_calls": run.api_calls, "location": run.location}
 
 
+def push_task_id(consumer: str) -> str:
+    return f"push_{consumer}"
+
+
+def decide_task_id(consumer: str) -> str:
+    """The step that asks the consumer's owner about a blocked push (activation/approval.py)."""
+    return f"decide_push_{consumer}"
+
+
+def apply_task_id(consumer: str) -> str:
+    """The step that carries out the owner's answer."""
+    return f"apply_decision_{consumer}"
+
+
+def apply_decision(consumer: str, feed_date: str, run_id: str, answer: dict) -> dict:
+    """Record the owner's answer about a blocked push and, for an approval, push with the guard overridden."""
+    from top_items.activation.approval import apply
+    from top_items.activation.errors import SyncError
+
+    with warehouse_connection() as conn:
+        try:
+            return apply(conn, consumer, feed_date, run_id, answer)
+        except SyncError as exc:
+            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
 def reconcile_consumer(consumer: str, run_id: str, *, dry_run: bool = False) -> dict:
     """Read one consumer's destination back and repair the drift; a consumer never pushed is skipped."""
     from airflow.sdk.exceptions import AirflowSkipException
@@ -222,7 +248,11 @@ def publish(feed_date: str, run_id: str, gates_passed: dict[str, bool]) -> dict:
 
 
 def run_summary(feed_date: str, run_id: str, task_states: dict[str, str]) -> str:
-    """Free the day, log the summary whatever happened, then fail the run if any task did (it already paged)."""
+    """Free the day, log the summary whatever happened, then fail the run if any task did (it already paged).
+
+    A blocked push its owner approved, and that then landed, no longer fails the run.
+    """
+    from top_items.activation import decisions
     from top_items.claims import release
     from top_items.summary import format_summary, gather
 
@@ -230,9 +260,13 @@ def run_summary(feed_date: str, run_id: str, task_states: dict[str, str]) -> str
         _workspace(feed_date, run_id).drop(conn)
         release(conn, feed_date, run_id)
         text = format_summary(gather(conn, feed_date, run_id=run_id))
+        approved = {d.consumer for d in decisions.of_run(conn, run_id) if d.decision == decisions.APPROVE}
     for line in text.splitlines():
         log.info("%s", line)
-    broken = sorted(task for task, state in task_states.items() if state in ("failed", "upstream_failed"))
+    settled = {push_task_id(name) for name in approved if task_states.get(decide_task_id(name)) == "success"
+               and task_states.get(apply_task_id(name)) == "success"}
+    broken = sorted(task for task, state in task_states.items()
+                    if state in ("failed", "upstream_failed") and task not in settled)
     if broken:
         raise AirflowFailException(f"run failed or was stopped at: {', '.join(broken)}")
     return text

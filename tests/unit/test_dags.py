@@ -19,14 +19,17 @@ DAGS_DIR = REPO / "dags"
 PIPELINE, SIMULATION, RECONCILE = "top_items_pipeline", "simulate_source_systems", "reconcile"
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
+# The steps that ask a consumer's owner about a blocked push: they read ops and write only Airflow's metadata.
+DECISIONS = {f"decide_push_{consumer}" for consumer in CONSUMERS}
 # Tasks that write nothing anybody else reads: the setup (idempotent DDL), the day's claim, the summary, the owners'
-# notices (ops and the pager), and the builds of marts and exports, which write only to their run's own workspace
-# (publish makes them visible). Every other task must say what it writes (Assets); a staging model exists only as its
-# build, so its build announces it.
-READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary", "notify_override_owners",
+# notices (ops and the pager), the questions to owners, and the builds of marts and exports, which write only to their
+# run's own workspace (publish makes them visible). Every other task must say what it writes (Assets); a staging model
+# exists only as its build, so its build announces it.
+READ_ONLY_TASKS = {"setup_warehouse", "claim_feed_date", "run_summary", "notify_override_owners", *DECISIONS,
                    *(f"transform.{model.name}" for model in discover() if model.layer != "staging")}
-# Tasks that read no table: the setup, the claim (ops only) and the summary (ops only). Every other reads an asset.
-READS_NO_TABLE = {"setup_warehouse", "claim_feed_date", "run_summary"}
+# Tasks that read no table: the setup, the claim (ops only), the questions (ops only) and the summary (ops only).
+# Every other reads an asset.
+READS_NO_TABLE = {"setup_warehouse", "claim_feed_date", "run_summary", *DECISIONS}
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +130,24 @@ def test_the_run_summary_comes_last_and_runs_whatever_happened(pipeline):
     summary = pipeline.get_task("run_summary")
     # the override owners are told before the summary lists what they were told
     assert upstream(pipeline, "run_summary") == {f"push_{consumer}" for consumer in CONSUMERS} | {
-        "notify_override_owners"}
+        f"apply_decision_{consumer}" for consumer in CONSUMERS} | {"notify_override_owners"}
     assert upstream(pipeline, "notify_override_owners") == {"ingest_retailer_feedback"}
     assert summary.trigger_rule == "all_done"
     assert not summary.downstream_task_ids
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_a_blocked_push_asks_its_owner_and_then_does_what_they_said(pipeline, consumer):
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    from top_items.registry import owner_user
+
+    decide = pipeline.get_task(f"decide_push_{consumer}")
+    assert isinstance(decide, HITLOperator) and decide.trigger_rule == "all_done"  # it runs after a failed push
+    assert upstream(pipeline, f"decide_push_{consumer}") == {f"push_{consumer}"}
+    assert [user["id"] for user in decide.assigned_users] == [owner_user(consumer)]
+    assert decide.defaults == ["Reject"] and decide.response_timeout  # no answer in time: a reject
+    assert upstream(pipeline, f"apply_decision_{consumer}") == {f"decide_push_{consumer}"}
 
 
 def test_every_failure_pages_except_the_summary(pipeline):
@@ -167,6 +184,7 @@ def test_every_task_declares_what_it_reads_from_the_lineage_graph(pipeline):
         assert inlets(pipeline, "gate_" + gate.replace(":", "_")) == named(datasets_for_gate(gate))
     for name in CONSUMERS:
         assert inlets(pipeline, f"push_{name}") == named(graph().reads(consumer_node(name)))
+        assert inlets(pipeline, f"apply_decision_{name}") == inlets(pipeline, f"push_{name}")
     published = [model for model in discover() if model.layer != "staging"]
     assert inlets(pipeline, "publish") == named({read for m in published for read in graph().reads(m.qualified_name)})
 
