@@ -1,44 +1,36 @@
-"""Page the on-call: one alert per incident, and one when it is over, posted to the pager/chat webhook behind the
-``pager`` connection, through an Airflow Notifier.
+"""Tell whoever a failed task concerns: one alert per incident, and one when it is over, delivered on each of their
+routes (top_items/alert_routes.py: the pager webhook, email) through an Airflow Notifier; top_items/audience.py
+says who that is (a consumer's owner, an input's producer and the on-call, or the on-call alone).
 
 :data:`on_task_failure` is every task's ``on_failure_callback``, which Airflow runs once, when a task has failed for
 good (not on each retry). Downstream tasks of a failed one end ``upstream_failed`` without a callback, so a broken
-gate pages once, naming its cause, however many consumers it protected. The failure opens an incident for that task
-(an Airflow Variable ``top_items.incident.<dag>.<task>``, listed in the UI under Admin > Variables); when a later
-run of the same task succeeds for that feed date or a later one, :data:`on_task_recovery` (its
-``on_success_callback``) posts a recovery alert that names the incident, and closes it. A backfill of older days
-succeeding meanwhile does not: the broken day is still broken. A success with no open incident costs one Variable
-read and posts nothing.
+gate alerts once, naming its cause, however many consumers it protected. The failure opens an incident for that
+task (an Airflow Variable ``top_items.incident.<dag>.<task>``, listed in the UI under Admin > Variables): the alert,
+and in ``to`` whoever it reached. When a later run of the same task succeeds for that feed date or a later one,
+:data:`on_task_recovery` (its ``on_success_callback``) tells the same people that it recovered, naming the
+incident, and closes it. A backfill of older days succeeding meanwhile does not: the broken day is still broken. A
+success with no open incident costs one Variable read and sends nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 
 from airflow.sdk import BaseNotifier
 
-from top_items import feed_dates, settings
+from top_items import feed_dates
+from top_items.alert_routes import ON_CALL_RECIPIENT, Recipient, deliver, post_to_pager
 
 log = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 10
 MAX_CAUSE_CHARS = 4000
 INCIDENT_PREFIX = "top_items.incident."
-FAILURE, RECOVERY = "failure", "recovery"
+FAILURE, RECOVERY, TEST = "failure", "recovery", "test"
 
-
-def post_alert(alert: dict) -> None:
-    import requests  # here, not at the top: the DAG file imports this module to be parsed
-    from airflow.sdk import BaseHook
-
-    conn = BaseHook.get_connection(settings.PAGER_CONN_ID)
-    session = requests.Session()
-    session.trust_env = False  # the pager is on loopback; no proxy or CA bundle from the environment applies
-    response = session.post(f"{conn.host.rstrip('/')}/alerts", json=alert, timeout=TIMEOUT_SECONDS,
-                            headers={"Authorization": f"Bearer {conn.password}"})
-    if response.status_code >= 300:
-        raise RuntimeError(f"pager connection '{settings.PAGER_CONN_ID}' answered {response.status_code}: "
-                           f"{response.text[:300]}")
+# An override's owner is told on the pager, the alert naming them (top_items/override_notices.py); raises when
+# the pager refuses it, so the notice is not recorded as sent.
+post_alert = post_to_pager
 
 
 def feed_date_of(context) -> str | None:
@@ -59,6 +51,7 @@ def build_alert(context) -> dict:
     return {
         "summary": f"[{ti.dag_id}] {ti.task_id} failed for feed date {feed_date}: {first_line}"[:300],
         "severity": "critical",
+        "event": FAILURE,
         "dag_id": ti.dag_id,
         "task_id": ti.task_id,
         "run_id": ti.run_id,
@@ -100,11 +93,42 @@ def build_recovery(context, incident: dict) -> dict:
     }
 
 
-class PagerNotifier(BaseNotifier):
-    """Posts a task's failure (and opens its incident) or its recovery (and closes the incident) to the pager.
+def send_test(recipient: Recipient, conn=None) -> str | None:
+    """A test alert to one recipient on their route, recorded like any other (the evidence readiness reads):
+    None when it went through, else why not."""
+    from datetime import UTC, datetime
 
-    Never raises: a pager outage must not hide the task's own failure nor fail a task that succeeded (it is logged
-    instead). An incident whose recovery could not be posted stays open, so the next success posts it.
+    sent_at = datetime.now(UTC).isoformat(timespec="seconds")
+    alert = addressed({"summary": f"[top_items] test alert for {recipient.name} on the {recipient.route} route: "
+                                  "alerts about it reach you here",
+                       "severity": "info", "event": TEST, "sent_at": sent_at,
+                       "dedup_key": f"test/{recipient.name}/{sent_at}"}, [recipient])
+    return deliver(alert, [recipient], conn)[recipient]
+
+
+def addressed(alert: dict, recipients: list[Recipient]) -> dict:
+    """The alert with whom it is for (``to``): what every route carries, and what the incident remembers."""
+    return {**alert, "to": [asdict(r) for r in recipients]}
+
+
+def recipients_of(incident: dict) -> list[Recipient]:
+    """Who heard of the incident and has not heard of its recovery (an incident opened before ``to``: the on-call)."""
+    return [Recipient(**r) for r in incident["to"]] if "to" in incident else [ON_CALL_RECIPIENT]
+
+
+def told(outcome: dict[Recipient, str | None], *, reached: bool = True) -> list[Recipient]:
+    """The recipients an alert reached (``reached``), or those it did not."""
+    return [r for r, error in outcome.items() if (error is None) is reached]
+
+
+class AlertNotifier(BaseNotifier):
+    """Delivers a task's failure (and opens its incident) or its recovery (and closes the incident) to everyone it
+    concerns, once on each of their routes.
+
+    Never raises: a route's outage must not hide the task's own failure nor fail a task that succeeded (it is logged
+    instead). A failure that reached nobody opens no incident; one that reached some remembers whom. A recovery
+    that did not reach some of them leaves the incident open for those alone, so the next success tells them and
+    nobody twice.
     """
 
     def __init__(self, event: str):
@@ -126,12 +150,17 @@ class PagerNotifier(BaseNotifier):
     def _failure(context) -> None:
         from airflow.sdk import Variable
 
-        alert = build_alert(context)
-        post_alert(alert)
-        log.info("alert sent: %s", alert["summary"])
-        ti = context["ti"]
-        Variable.set(incident_key(ti.dag_id, ti.task_id), json.dumps(alert),
-                     description="an open incident: cleared by the task's next success (top_items/alerts.py)")
+        from top_items import audience
+
+        recipients = audience.of_failure(context["task"], context.get("exception"))
+        alert = addressed(build_alert(context), recipients)
+        outcome = deliver(alert, recipients)
+        _log(alert, outcome)
+        reached = told(outcome)
+        if reached:
+            ti = context["ti"]
+            Variable.set(incident_key(ti.dag_id, ti.task_id), json.dumps(addressed(alert, reached)),
+                         description="an open incident: cleared by the task's next success (top_items/alerts.py)")
 
     @staticmethod
     def _recovery(context) -> None:
@@ -143,11 +172,27 @@ class PagerNotifier(BaseNotifier):
         incident = json.loads(stored) if stored is not None else None
         if incident is None or not recovers(incident, feed_date_of(context)):
             return
-        alert = build_recovery(context, incident)
-        post_alert(alert)
-        Variable.delete(key)
-        log.info("recovery sent: %s", alert["summary"])
+        owed = recipients_of(incident)
+        alert = addressed(build_recovery(context, incident), owed)
+        outcome = deliver(alert, owed)
+        _log(alert, outcome)
+        waiting = told(outcome, reached=False)
+        if waiting:
+            Variable.set(key, json.dumps(addressed(incident, waiting)),
+                         description="an open incident: cleared by the task's next success (top_items/alerts.py)")
+        else:
+            Variable.delete(key)
 
 
-on_task_failure = PagerNotifier(FAILURE)
-on_task_recovery = PagerNotifier(RECOVERY)
+def _log(alert: dict, outcome: dict[Recipient, str | None]) -> None:
+    for recipient, error in outcome.items():
+        if error is None:
+            log.info("%s alert sent to %s on %s: %s", alert["event"], recipient.address, recipient.route,
+                     alert["summary"])
+        else:
+            log.error("%s alert not sent to %s on %s (%s): %s", alert["event"], recipient.address, recipient.route,
+                      error, alert["summary"])
+
+
+on_task_failure = AlertNotifier(FAILURE)
+on_task_recovery = AlertNotifier(RECOVERY)

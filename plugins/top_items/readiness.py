@@ -3,9 +3,11 @@
 Each consumer declares its ``tier`` in consumers.yml. The bars below are the one place a tier's requirements are
 written; each tier adds to the one before it. Static requirements are read from the repo (the registry, the export
 contracts, the destinations, the tests, and the lineage graph for what a consumer reads upstream, the graph
-``impact`` answers from); ``last_push_guarded`` needs evidence from the warehouse and is judged only when a
-connection is given (``python -m top_items readiness``), so a pull request that promotes a consumer without
-hardening it fails ``tests/unit/test_readiness.py``.
+``impact`` answers from), so a pull request that promotes a consumer without hardening it fails
+``tests/unit/test_readiness.py``. Two need evidence from the warehouse and are judged only when a connection is
+given (``python -m top_items readiness``): the last push was planned and guarded, and the owner's alert route
+delivered the last alert sent on it to them (``ops.alert_deliveries``; ``python -m top_items test-alert`` sends
+one). Without a connection they are unknown, unless the repo alone already fails them (no route declared).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from top_items import settings
+from top_items.alert_routes import DELIVERED, last_delivery
 from top_items.registry import TIERS, Consumer, consumers
 
 TESTS_DIR = settings.REPO_ROOT / "tests"
@@ -24,8 +27,8 @@ TESTS_DIR = settings.REPO_ROOT / "tests"
 class Requirement:
     name: str
     tier: str  # the lowest tier that needs it
-    check: Callable[[Consumer, object], bool]  # (consumer, warehouse connection or None) -> met
-    needs_warehouse: bool = False
+    # (consumer, warehouse connection or None) -> met, or None: unknown (it needs the warehouse, none given)
+    check: Callable[[Consumer, object], bool | None]
 
 
 def _contract(consumer: Consumer) -> dict:
@@ -67,10 +70,22 @@ def ungated_sources(consumer: Consumer, graph=None) -> list[str]:
             if node.startswith("raw.") and (node not in GATE_DATASETS["raw"] or not contract_path(node).exists())]
 
 
-def _last_push_guarded(consumer: Consumer, conn) -> bool:
+def _last_push_guarded(consumer: Consumer, conn) -> bool | None:
+    if conn is None:
+        return None
     row = conn.execute("select outcome from ops.sync_runs where consumer = %s and mode = 'push' "
                        "order by sync_run_id desc limit 1", (consumer.name,)).fetchone()
     return row is not None and row[0] in ("success", "skipped")
+
+
+def _alert_route_delivered(consumer: Consumer, conn) -> bool | None:
+    """The owner's route has carried an alert to them, and the last one sent went through."""
+    from top_items.audience import owner_of
+
+    recipient = owner_of(consumer)
+    if recipient is None:
+        return False
+    return None if conn is None else last_delivery(conn, recipient) == DELIVERED
 
 
 BARS: tuple[Requirement, ...] = (
@@ -79,14 +94,14 @@ BARS: tuple[Requirement, ...] = (
     Requirement("locked schema", "external", lambda c, _: _has_check(c, "schema")),
     Requirement("freshness check", "external", lambda c, _: _has_check(c, "metric", "freshness")),
     Requirement("volume guard", "external", lambda c, _: c.volume_bound is not None),
-    Requirement("alert route", "external", lambda c, _: c.alert_route == settings.PAGER_CONN_ID),
+    Requirement("alert route", "external", _alert_route_delivered),
     Requirement("every source gated", "external", lambda c, _: not ungated_sources(c)),
     Requirement("churn bound", "production", lambda c, _: bool((c.volume_bound or {}).get("max_churn_ratio"))),
     Requirement("0 rejected rows", "production",
                 lambda c, _: c.max_rejected_rows == 0 and not c.max_rejected_ratio),
     Requirement("reconcile", "production", lambda c, _: _reconciles(c)),
     Requirement("a test names it", "production", lambda c, _: _named_by_a_test(c)),
-    Requirement("last push planned and guarded", "production", _last_push_guarded, needs_warehouse=True),
+    Requirement("last push planned and guarded", "production", _last_push_guarded),
 )
 
 
@@ -98,8 +113,7 @@ def required(tier: str) -> list[Requirement]:
 
 def assess(consumer: Consumer, conn=None) -> dict[str, bool | None]:
     """Each requirement of the consumer's tier: met, missing, or None (needs the warehouse, none given)."""
-    return {r.name: (None if r.needs_warehouse and conn is None else r.check(consumer, conn))
-            for r in required(consumer.tier)}
+    return {r.name: r.check(consumer, conn) for r in required(consumer.tier)}
 
 
 def unearned(conn=None) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import yaml
 
+from top_items.alert_routes import ROUTES
 from top_items.settings import CONTRACTS_DIR
 
 
@@ -41,7 +42,7 @@ class Consumer:
     # The list field whose elements the churn is counted in: {field, separator} or {field, element_key}.
     churn_items: tuple[tuple[str, str], ...] = ()
     tier: str = "internal"  # internal | external | production: the bar it must clear (top_items/readiness.py)
-    alert_route: str | None = None  # the connection its alerts go to
+    alert_route: str | None = None  # how its owner's alerts are delivered: a route of top_items/alert_routes.py
 
     @property
     def field_map(self) -> dict[str, str | None]:
@@ -85,6 +86,8 @@ def _consumer(name: str, spec: dict) -> Consumer:
         raise ValueError(f"consumers.yml: {name} has unknown keys {sorted(unknown)}")
     if spec.get("tier", "internal") not in TIERS:
         raise ValueError(f"consumers.yml: {name}.tier must be one of {TIERS}")
+    if spec.get("alert_route") is not None and spec["alert_route"] not in ROUTES:
+        raise ValueError(f"consumers.yml: {name}.alert_route must be one of {sorted(ROUTES)}")
     if spec.get("on_remove", "delete") not in ON_REMOVE:
         raise ValueError(f"consumers.yml: {name}.on_remove must be one of {ON_REMOVE}")
     if (spec.get("on_remove") == "clear_fields") != bool(spec["clear_fields"]):
@@ -113,3 +116,48 @@ def owner_user(name: str) -> str:
         raise KeyError(f"consumer {name!r} declares no owner_user in include/contracts/consumers.yml")
     return user
 
+
+
+@dataclass(frozen=True)
+class Producer:
+    """Who writes one input the stack reads (include/contracts/producers.yml)."""
+
+    name: str
+    description: str
+    input: str  # the landing prefix it writes, as the lineage graph names it: landing.<prefix>
+    owner: str  # the address its alerts go to
+    alert_route: str  # how they are delivered: a route of top_items/alert_routes.py
+
+
+def _producer(name: str, spec: dict) -> Producer:
+    fields = set(Producer.__dataclass_fields__) - {"name"}
+    if set(spec) != fields:
+        raise ValueError(f"producers.yml: {name} needs exactly {sorted(fields)}; got {sorted(spec)}")
+    if spec["alert_route"] not in ROUTES:
+        raise ValueError(f"producers.yml: {name}.alert_route must be one of {sorted(ROUTES)}")
+    return Producer(name=name, **spec)
+
+
+@lru_cache(maxsize=1)
+def producers() -> dict[str, Producer]:
+    declared = yaml.safe_load((CONTRACTS_DIR / "producers.yml").read_text())["producers"]
+    found = {name: _producer(name, spec) for name, spec in declared.items()}
+    inputs = [p.input for p in found.values()]
+    if len(inputs) != len(set(inputs)):
+        raise ValueError(f"producers.yml: an input has more than one producer: {sorted(inputs)}")
+    return found
+
+
+def producer(name: str) -> Producer:
+    try:
+        return producers()[name]
+    except KeyError:
+        raise KeyError(f"no producer {name!r} in include/contracts/producers.yml") from None
+
+
+def producer_of(input_node: str) -> Producer:
+    """The producer of a landing prefix (``landing.inventory_feeds``)."""
+    for found in producers().values():
+        if found.input == input_node:
+            return found
+    raise KeyError(f"no producer writes {input_node!r} in include/contracts/producers.yml")

@@ -34,10 +34,13 @@ from tests.support.producers import (
 pytestmark = pytest.mark.timeout(900)
 
 
-def _stopped_at_raw_gate(destinations, before, cause):
+FEEDS, REFERENCE = ("store_feeds",), ("reference_sync",)  # the producers told (include/contracts/producers.yml)
+
+
+def _stopped_at_raw_gate(destinations, before, cause, producers):
     run = run_dag("top_items_pipeline", BAD_DAY)
     assert run.state == "failed"
-    return assert_nothing_reached_a_consumer(destinations, before, cause, "gate_raw")
+    return assert_nothing_reached_a_consumer(destinations, before, cause, "gate_raw", producers)
 
 
 class TestStaleFeeds:
@@ -52,7 +55,7 @@ class TestStaleFeeds:
     def test_a_replayed_day_is_stopped(self, after_a_good_day, s3, destinations, variant):
         replay_feeds(s3, GOOD_DAY, BAD_DAY, **variant)
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stale stores")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stale stores", FEEDS)
 
         assert "S0001" in alert["cause"]  # the offending stores are named
 
@@ -88,13 +91,13 @@ class TestTruncatedReference:
     def test_a_truncated_snapshot_is_stopped(self, after_a_good_day, s3, destinations, table, keep, cause):
         assert truncate_snapshot(s3, table, BAD_DAY, keep) > 0
 
-        _stopped_at_raw_gate(destinations, after_a_good_day, cause)
+        _stopped_at_raw_gate(destinations, after_a_good_day, cause, REFERENCE)
 
     def test_the_alert_names_the_stores_the_order_history_still_references(self, after_a_good_day, s3,
                                                                           destinations):
         truncate_snapshot(s3, "stores", BAD_DAY, 11 / 12)  # the last store is gone; its orders are not
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "order history references")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "order history references", REFERENCE)
 
         assert "S0012" in alert["cause"]
 
@@ -112,7 +115,7 @@ class TestReferenceRelabelled:
         if column == "season_start_month":
             rewrite_snapshot(s3, table, BAD_DAY, "season_end_month", "")  # both or neither, as the contract wants
 
-        _stopped_at_raw_gate(destinations, after_a_good_day, cause)
+        _stopped_at_raw_gate(destinations, after_a_good_day, cause, REFERENCE)
 
 
 class TestStockWiped:
@@ -122,7 +125,7 @@ class TestStockWiped:
     def test_wiped_stock_is_stopped(self, after_a_good_day, s3, destinations, share):
         wipe_stock(s3, BAD_DAY, share)
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "in-stock SKUs fell below half")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "in-stock SKUs fell below half", FEEDS)
 
         assert "zero-quantity rows" in alert["cause"]
 
@@ -133,7 +136,7 @@ class TestWrongDataThatLooksNormal:
     def test_stores_moved_to_another_market_are_stopped(self, after_a_good_day, s3, destinations):
         moved = move_stores_to_another_market(s3, BAD_DAY, 0.2)
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "market changed")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "market changed", REFERENCE)
 
         assert (f"stores snapshot {BAD_DAY}: market changed for {len(moved)} of 12 stores ({', '.join(sorted(moved))})"
                 in alert["summary"]), alert["summary"]
@@ -141,7 +144,7 @@ class TestWrongDataThatLooksNormal:
     def test_a_renumbered_catalogue_is_stopped(self, after_a_good_day, s3, destinations):
         skus = renumber_skus(s3, BAD_DAY)
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "SKU ids removed")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "SKU ids removed", REFERENCE)
 
         assert f"skus snapshot {BAD_DAY}: SKU ids removed for {skus} of {skus} SKUs" in alert["summary"]
         assert "SKU ids added" in alert["cause"] and "SKUs no longer listed" in alert["cause"]
@@ -149,7 +152,8 @@ class TestWrongDataThatLooksNormal:
     def test_yesterdays_stock_nudged_is_stopped(self, earlier_good_day, after_a_good_day, s3, destinations):
         stores = replay_feeds_nudged(s3, GOOD_DAY, BAD_DAY)
 
-        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stock near-identical to the previous good feed")
+        alert = _stopped_at_raw_gate(destinations, after_a_good_day, "stock near-identical to the previous good feed",
+                                     FEEDS)
 
         # a store listing fewer than 20 SKUs keeps under 95% of its pairs with one nudged: the rest are enough
         assert re.search(rf"inventory feed {BAD_DAY}: stock near-identical to the previous good feed for "

@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from sandbox.consumers import SALESFORCE_FIELDS, Destinations
 from top_items.activation.plan import map_row
+from top_items.alert_routes import EMAIL, HEADER_FIELDS, HEADER_PREFIX
 from top_items.registry import consumer
 
-__all__ = ["SALESFORCE_FIELDS", "Destinations", "assert_destination_equals_export", "crm_records", "expected",
-           "holding", "sf_records"]
+__all__ = ["SALESFORCE_FIELDS", "Destinations", "alert_emails", "assert_destination_equals_export",
+           "assert_emailed_once", "crm_records", "expected", "holding", "sf_records"]
+
+
+def alert_emails(destinations: Destinations, to: str | None = None) -> list[dict]:
+    """The alerts the SMTP sink received (or those delivered to ``to``), each as its recipient reads it: ``to``,
+    ``summary`` (the subject), ``text`` (the body), and the fields the message carries as headers."""
+    found = []
+    for message in destinations.emails(to):
+        fields = {key: message["headers"].get(f"{HEADER_PREFIX}{key.replace('_', '-').title()}")
+                  for key in HEADER_FIELDS}
+        found.append({"to": message["rcpt_tos"], "summary": message["subject"], "text": message["text"], **fields})
+    return found
+
+
+def assert_emailed_once(destinations: Destinations, alert: dict, addresses: set[str]) -> list[dict]:
+    """``alert`` (as the pager received it) reached each of ``addresses`` by email exactly once, and nobody else;
+    returns those emails."""
+    mail = alert_emails(destinations)
+    assert sorted(address for m in mail for address in m["to"]) == sorted(addresses), [(m["to"], m["summary"])
+                                                                                      for m in mail]
+    assert all(len(m["to"]) == 1 and m["dedup_key"] == alert["dedup_key"] for m in mail), mail
+    assert {r["address"] for r in alert["to"] if r["route"] == EMAIL} == addresses  # and the on-call sees who
+    return mail
 
 
 def sf_records() -> list[dict]:

@@ -53,3 +53,40 @@ def test_a_consumer_without_an_owner_user_is_named_in_the_error(monkeypatch):
     monkeypatch.setattr(registry, "consumers", lambda: bare)
     with pytest.raises(KeyError, match="crm.*owner_user"):
         owner_user("crm")
+
+
+def test_every_input_the_lineage_graph_lands_has_exactly_one_producer_with_a_route():
+    from top_items.alert_routes import ROUTES
+    from top_items.lineage import LOADS
+    from top_items.registry import producer_of, producers
+
+    assert sorted(p.input for p in producers().values()) == sorted(LOADS)
+    for landing in LOADS:
+        assert producer_of(landing).alert_route in ROUTES and "@" in producer_of(landing).owner
+
+
+def test_an_input_nobody_produces_is_named_in_the_error():
+    from top_items.registry import producer_of
+
+    with pytest.raises(KeyError, match="landing.nowhere"):
+        producer_of("landing.nowhere")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"alert_route": "carrier_pigeon"}, "alert_route must be one of"),
+    ({"fax": "1"}, "needs exactly"),
+])
+def test_a_producer_with_an_unknown_route_or_key_is_refused(change, message):
+    from top_items.registry import _producer
+
+    spec = {"description": "d", "input": "landing.x", "owner": "o@example.com", "alert_route": "email", **change}
+    with pytest.raises(ValueError, match=message):
+        _producer("p", spec)
+
+
+def test_a_consumer_with_an_unknown_route_is_refused():
+    from top_items.registry import _consumer
+
+    with pytest.raises(ValueError, match="alert_route must be one of"):
+        _consumer("x", {"description": "d", "export": "exports.e", "destination": "s3", "connection": "c",
+                        "owner": "o", "key": ["k"], "alert_route": "pager_duty"})
