@@ -62,6 +62,9 @@ echo "--- python -m top_items destinations --feedback-date $FEED_DATE: the retai
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items destinations --feedback-date "$FEED_DATE" \
   2>>"$CLI_LOG"
 echo
+echo "--- python -m top_items test-alert: every owner's, producer's and the on-call's route, proved (the bar reads it)"
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items test-alert 2>>"$CLI_LOG" || true
+echo
 echo "--- python -m top_items readiness"
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items readiness 2>>"$CLI_LOG" || true
 echo "(the demo's world stops now. The commands above run in the world \`make up\` keeps; run the day there first:"
