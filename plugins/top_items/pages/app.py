@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from top_items.pages import auth, read, svg
+from top_items.pages import actions, auth, read, svg
 from top_items.quality.outcomes import FAILING
 
 URL_PREFIX = "/top-items"  # where Airflow mounts the app
@@ -30,6 +31,7 @@ templates.env.globals.update(pages=PAGES, sparkline=svg.sparkline, failing=sorte
 app = FastAPI(title="top items pages", docs_url=None, redoc_url=None, openapi_url=None,
               dependencies=[auth.login_required()])
 app.add_exception_handler(HTTPException, auth.refused)
+app.add_exception_handler(actions.Refused, actions.refused)
 
 
 def warehouse() -> Iterator:
@@ -87,9 +89,33 @@ def today(request: Request, conn: Warehouse, date: str | None = None):
 
 
 @app.get("/consumers", response_class=HTMLResponse)
-def consumers(request: Request, conn: Warehouse, date: str | None = None):
+def consumers(request: Request, conn: Warehouse, date: str | None = None, done: str | None = None):
     day = read.feed_date_or_newest(conn, date)
-    return page(request, "consumers", conn, day, consumers=read.consumer_status(conn, day) if day else [])
+    return page(request, "consumers", conn, day, consumers=read.consumer_status(conn, day),
+                done=done)
+
+
+User = Annotated[object, auth.login_required()]
+
+
+def changed(request: Request, date: str | None, message: str) -> RedirectResponse:
+    """Back to the Consumers page, saying what was done (POST, then GET: a reload does not do it twice)."""
+    query = urlencode({**({"date": date} if date else {}), "done": message})
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/consumers?{query}", status_code=303)
+
+
+@app.post("/consumers/{consumer}/pause")
+def pause(request: Request, user: User, consumer: str, reason: Annotated[str, Form()],
+          paused: Annotated[bool, Form()], date: Annotated[str | None, Form()] = None):
+    who = actions.actor(request, user)
+    return changed(request, date, actions.pause(consumer, paused, by=who, reason=reason))
+
+
+@app.post("/consumers/{consumer}/take-back")
+def take_back(request: Request, user: User, consumer: str, reason: Annotated[str, Form()],
+              date: Annotated[str | None, Form()] = None):
+    who = actions.actor(request, user)
+    return changed(request, date, actions.take_back(consumer, by=who, reason=reason))
 
 
 @app.get("/last-mile", response_class=HTMLResponse)

@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from top_items import lineage, overrides, readiness, settings
-from top_items.activation import ledger
+from top_items.activation import decisions, ledger, pause
 from top_items.alerts import INCIDENT_PREFIX
 from top_items.layers import PUBLISHED_LAYERS, SOURCE_LAYER
 from top_items.registry import consumers
 
 HISTORY_DAYS = 14  # how far back the gates' sparklines and a store's list changes look
+DECISIONS_SHOWN = 5  # a consumer's newest decisions (pause, take-back, approval) on the Consumers page
 OVERRIDE_PREFIX = "override:"  # how the candidates model names an override that excluded an item
 
 
@@ -236,7 +237,7 @@ def incidents() -> list[dict]:
 
 # --- Consumers ---------------------------------------------------------------------------------------------------
 
-def consumer_status(conn, day: date) -> list[dict]:
+def consumer_status(conn, day: date | None) -> list[dict]:
     """Per consumer: its tier and what that tier needs, its last sync, its last reconcile's drift, and how old the
     feed date it holds is next to ``day``."""
     found = []
@@ -246,10 +247,13 @@ def consumer_status(conn, day: date) -> list[dict]:
         reconciled = rows(conn, "select * from ops.sync_runs where consumer = %s and mode = 'reconcile' "
                                 "order by sync_run_id desc limit 1", (name,))
         holds = ledger.newest_pushed_feed_date(conn, name)
+        decided = exists(conn, "ops.consumer_decisions")
         found.append({"name": name, "consumer": consumer, "readiness": readiness.assess(consumer, conn),
+                      "paused": pause.current(conn, name) if decided else None,
+                      "decisions": decisions.recent(conn, name, limit=DECISIONS_SHOWN) if decided else [],
                       "last_push": last[0] if last else None, "reconcile": reconciled[0] if reconciled else None,
                       "holds": holds, "held_records": ledger.held(conn, name),
-                      "days_behind": (day - holds).days if holds else None})
+                      "days_behind": (day - holds).days if holds and day else None})
     return found
 
 

@@ -9,24 +9,6 @@ import pytest
 from top_items.pages.app import PAGES, URL_PREFIX
 
 
-@pytest.fixture(scope="module")
-def client(world, airflow_db):
-    from airflow.api_fastapi.app import create_app, purge_cached_app
-    from fastapi.testclient import TestClient
-
-    with TestClient(create_app("core")) as found:
-        yield found
-    purge_cached_app()
-
-
-@pytest.fixture(scope="module")
-def token(client):
-    from airflow.api_fastapi.app import get_auth_manager
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-
-    return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
-
-
 @pytest.mark.parametrize("route", [route for route, _ in PAGES])
 def test_a_page_without_a_login_is_refused_and_a_browser_is_sent_to_the_login_page(client, route):
     page = f"{URL_PREFIX}/{route}"
