@@ -33,6 +33,7 @@ for component in "api-server --host 127.0.0.1 --port $PORT" scheduler dag-proces
   pids+=($!)
 done
 echo "Airflow UI: http://127.0.0.1:$PORT (user admin, password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
+echo "The product's pages (docs/pages.md): http://127.0.0.1:$PORT/top-items/stores, or the UI's Browse menu"
 echo "logs: $AIRFLOW_HOME/ui-*.log. Ctrl-C (or SIGTERM to this process) stops Airflow; \`make down\` stops the world."
 wait -n "${pids[@]}" || true
 echo "an Airflow component exited; see $AIRFLOW_HOME/ui-*.log"
