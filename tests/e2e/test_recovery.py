@@ -1,6 +1,6 @@
 """Recovery without a person, the whole pipeline: a good day, a day Salesforce refuses every record (an admin's
-validation rule: the run fails, one alert to its owner), then the next day with the rule lifted: the run succeeds with no
-override, every destination holds its export, and the owner, by email, only hears of the recovery."""
+validation rule: the run fails, one alert to its owner), then the next day with the rule lifted: the run succeeds
+with no override, every destination holds its export, and the owner, by email, only hears of the recovery."""
 
 from __future__ import annotations
 
