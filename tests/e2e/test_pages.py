@@ -17,6 +17,7 @@ from tests.support import browser
 from tests.support.dags import run_dag
 from tests.support.failure_stories import EARLIER_GOOD_DAY, GOOD_DAY, SPEC
 from top_items import alerts, lineage, overrides
+from top_items.activation import pause
 from top_items.pages.app import URL_PREFIX
 from top_items.registry import consumers
 
@@ -137,6 +138,16 @@ def check_pages(server: browser.ApiServer, warehouse, incident: dict) -> dict[st
         assert [(r[0].split("\n")[0], r[1], r[4], r[5]) for r in shown] == [
             (name, c.tier, GOOD_DAY, "current") for name, c in consumers().items()]
         browser.screenshot(page, "consumers")
+        row = page.locator("tr[data-consumer=crm]")  # a pause from the page, recorded as the CLI records one
+        row.locator("form.pause input[name=reason]").fill("the CRM team is migrating tonight")
+        with page.expect_navigation():
+            row.locator("form.pause button").click()
+        assert page.locator("#done").inner_text() == "crm: paused by admin"
+        assert pause.current(warehouse, "crm").reason == "the CRM team is migrating tonight"
+        row.locator("form.pause input[name=reason]").fill("migration done")
+        with page.expect_navigation():
+            row.locator("form.pause button").click()
+        assert page.locator("#done").inner_text() == "crm: resumed by admin" and pause.current(warehouse, "crm") is None
 
         # Last mile: every override with its owner, the feedback with its time to live
         timings["last-mile"] = browser.open_timed(page, f"{server.base}{URL_PREFIX}/last-mile{day}")
