@@ -110,6 +110,10 @@ def check_pages(server: browser.ApiServer, warehouse, incident: dict) -> dict[st
         assert any(rule.startswith("override:") and owner for _, _, rule, owner, _ in excluded)
         changes = browser.table(page, "#changes")
         assert column(changes, 0) == [GOOD_DAY, EARLIER_GOOD_DAY]
+        before, now = ({sku for (sku,) in warehouse.execute(
+            "select sku_id from marts.store_missing_top_items where feed_date = %s and store_id = %s",
+            (day_, store)).fetchall()} for day_ in (EARLIER_GOOD_DAY, GOOD_DAY))
+        assert [set(filter(None, changes[0][i].split(", "))) for i in (2, 3)] == [now - before, before - now]
         browser.screenshot(page, "stores")
 
         # Today: the incident with its log, every gate of the day, every push with its outcome, the files' totals
