@@ -46,6 +46,7 @@ def warehouse() -> Iterator:
 
 
 Warehouse = Annotated[object, Depends(warehouse)]
+Day = date | None  # ?date=YYYY-MM-DD, validated by FastAPI (422 otherwise); none: the newest feed date
 
 
 def page(request: Request, name: str, conn, day: date | None, **context) -> HTMLResponse:
@@ -60,7 +61,7 @@ def index(request: Request) -> RedirectResponse:
 
 
 @app.get("/stores", response_class=HTMLResponse)
-def stores(request: Request, conn: Warehouse, date: str | None = None, market: str | None = None,
+def stores(request: Request, conn: Warehouse, date: Day = None, market: str | None = None,
            store: str | None = None):
     day = read.feed_date_or_newest(conn, date)
     markets = read.markets(conn, day) if day else []
@@ -77,7 +78,7 @@ def stores(request: Request, conn: Warehouse, date: str | None = None, market: s
 
 
 @app.get("/today", response_class=HTMLResponse)
-def today(request: Request, conn: Warehouse, date: str | None = None):
+def today(request: Request, conn: Warehouse, date: Day = None):
     day = read.feed_date_or_newest(conn, date)
     if day is None:
         return page(request, "today", conn, day)
@@ -89,7 +90,7 @@ def today(request: Request, conn: Warehouse, date: str | None = None):
 
 
 @app.get("/consumers", response_class=HTMLResponse)
-def consumers(request: Request, conn: Warehouse, date: str | None = None, done: str | None = None):
+def consumers(request: Request, conn: Warehouse, date: Day = None, done: str | None = None):
     day = read.feed_date_or_newest(conn, date)
     return page(request, "consumers", conn, day, consumers=read.consumer_status(conn, day),
                 done=done)
@@ -119,7 +120,7 @@ def take_back(request: Request, user: User, consumer: str, reason: Annotated[str
 
 
 @app.get("/last-mile", response_class=HTMLResponse)
-def last_mile(request: Request, conn: Warehouse, date: str | None = None, override: str | None = None):
+def last_mile(request: Request, conn: Warehouse, date: Day = None, override: str | None = None):
     day = read.feed_date_or_newest(conn, date)
     return page(request, "last-mile", conn, day, overrides=read.overrides_on(conn, day) if day else [],
                 chosen=override, excluded=read.excluded_by_override(conn, day, override) if override else [],

@@ -38,9 +38,9 @@ def feed_dates(conn) -> list[date]:
         "select distinct feed_date from ops.load_audit order by feed_date desc").fetchall()]
 
 
-def feed_date_or_newest(conn, requested: str | None) -> date | None:
+def feed_date_or_newest(conn, requested: date | None) -> date | None:
     if requested:
-        return date.fromisoformat(requested)
+        return requested
     days = feed_dates(conn)
     return days[0] if days else None
 
