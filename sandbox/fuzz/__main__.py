@@ -15,8 +15,9 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
+from sandbox.simulate.catalog import EPOCH, WorldSpec
 from top_items import settings
 
 WORLD = settings.REPO_ROOT / ".world-fuzz"
@@ -36,6 +37,15 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def world_spec(args) -> WorldSpec:
+    """The fuzzer's world: stores open and close from two months before the normal days start, at rates high
+    enough that a small world sees it happen (about 2 openings and a closure in 30 days of 12 stores), so that
+    normal days hold the events a real store master has."""
+    first_normal = date.fromisoformat(args.day) - timedelta(days=max(args.normal_days, 1))
+    return WorldSpec(stores=args.stores, skus=args.skus, days=90, store_closures_per_year=0.5,
+                     store_openings_per_year=1.0, store_events_lead_days=(EPOCH - first_normal).days + 60)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -52,10 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
         from sandbox.fuzz import report
         from sandbox.fuzz.run import Fuzzer, mutants
-        from sandbox.simulate.catalog import WorldSpec
 
-        fuzzer = Fuzzer(world, WorldSpec(stores=args.stores, skus=args.skus, days=90), args.day,
-                        progress=lambda line: print(line, flush=True))
+        fuzzer = Fuzzer(world, world_spec(args), args.day, progress=lambda line: print(line, flush=True))
         chosen = [m for m in mutants(args.seed, tuple(map(float, args.intensities.split(","))), args.pairs)
                   if not args.operators or all(name in args.operators.split(",") for name, _ in m.faults)]
         verdicts = [fuzzer.judge(mutant) for mutant in chosen]

@@ -42,7 +42,7 @@ class WorldSpec:
 
     seed: int = _knob(42, "every random choice derives from it")
     markets: int = _knob(4, "markets the stores are spread over", minimum=1)
-    stores: int = _knob(40, "stores in the store master until 2027-01-01 (stores open and close after it)", minimum=1)
+    stores: int = _knob(40, "stores in the store master before stores start opening and closing", minimum=1)
     skus: int = _knob(300, "SKUs in the catalogue", minimum=20)
     days: int = _knob(90, "days of order history", minimum=1)
     orders_per_store_day: int = _knob(6, "orders a store takes on an average day", minimum=1)
@@ -52,11 +52,14 @@ class WorldSpec:
     promotions_per_market_week: float = _knob(
         1.0, "SKUs a market starts promoting each week; a promotion runs 7 to 14 days and sells 3x", minimum=0)
     store_closures_per_year: float = _knob(
-        0.02, "share of stores that close within a year, each on its own seeded day from 2027-01-01",
+        0.02, "share of stores that close within a year, each on its own seeded day once store events start",
         minimum=0, maximum=1)
     store_openings_per_year: float = _knob(
         0.02, "stores a market opens in a year, as a share of its stores; one seeded market grows five times as fast",
         minimum=0, maximum=10)
+    store_events_lead_days: int = _knob(
+        0, "days before 2027-01-01 that stores start opening and closing (0: the store master is fixed until then)",
+        minimum=0)
 
     def __post_init__(self) -> None:
         if self.markets < 1 or self.stores < self.markets or self.skus < 20 or self.days < 1:
@@ -64,9 +67,9 @@ class WorldSpec:
         if not 0 <= self.bad_row_rate <= 1 or not 0 <= self.missing_feeds <= self.stores:
             raise ValueError("bad_row_rate must be in [0, 1] and missing_feeds in [0, stores]")
         if (self.promotions_per_market_week < 0 or not 0 <= self.store_closures_per_year <= 1
-                or not 0 <= self.store_openings_per_year <= 10):
+                or not 0 <= self.store_openings_per_year <= 10 or self.store_events_lead_days < 0):
             raise ValueError("need promotions_per_market_week >= 0, store_closures_per_year in [0, 1] and "
-                             "store_openings_per_year in [0, 10]")
+                             "store_openings_per_year in [0, 10], and store_events_lead_days >= 0")
 
 
 def knobs() -> list:
@@ -158,6 +161,11 @@ class Catalog:
             return market_id, offset
         return f"M{index + 1:02d}", "-05:00"
 
+    @property
+    def events_from(self) -> date:
+        """The first day a store may open or close: the epoch, or earlier by the spec's lead."""
+        return EPOCH - timedelta(days=self.spec.store_events_lead_days)
+
     def _closing_day(self, *key: object, since: date) -> date | None:
         """A store's seeded closing day: a constant hazard, drawn from its own stream so no other store moves it."""
         rate = self.spec.store_closures_per_year
@@ -172,7 +180,7 @@ class Catalog:
         for index in range(1, self.spec.stores + 1):
             stores.append(self._store(rng(self.spec.seed, "store", index), f"S{index:04d}",
                                       (index - 1) % self.spec.markets, f"001SIM{index:012d}", None,
-                                      self._closing_day(index, since=EPOCH)))
+                                      self._closing_day(index, since=self.events_from)))
         return stores
 
     def _store(self, r: random.Random, store_id: str, market: int, account: str, opens: date | None,
@@ -196,7 +204,7 @@ class Catalog:
             rate = self.spec.store_openings_per_year * base * (5 if market == self.growing_market else 1)
             if rate <= 0:
                 continue
-            gaps, day, number = rng(self.spec.seed, "openings", market), EPOCH, 0
+            gaps, day, number = rng(self.spec.seed, "openings", market), self.events_from, 0
             while True:
                 day += timedelta(days=1 + int(gaps.expovariate(rate) * 365.25))
                 if day > until:

@@ -131,6 +131,15 @@ def test_before_the_epoch_the_world_is_as_specified():
     assert busy.stores_on(EPOCH + timedelta(days=365)) != busy.stores
 
 
+def test_a_lead_starts_the_store_events_that_many_days_before_the_epoch():
+    knobs = {"store_openings_per_year": 5, "store_closures_per_year": 0.5}
+    early = Catalog(WorldSpec(**knobs, store_events_lead_days=365))
+    start = EPOCH - timedelta(days=365)
+    assert early.stores_on(start - timedelta(days=1)) == early.stores
+    assert early.stores_on(EPOCH - timedelta(days=1)) != early.stores
+    assert all(store.opens >= start for store in early.opened_stores(EPOCH))
+
+
 def rows(body: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode())))
 
