@@ -4,7 +4,7 @@ Runs of different days claim different rows. A second run of a day that is alrea
 to finish (a lock, not a retry), then does the whole day again on its own. A claim whose run is no longer
 running (killed, marked failed, deleted) is taken over, so a crash never needs a person to free the day.
 
-Days are judged against the days before them (a replayed feed, rows vs the previous good day), so the raw phase
+Days are judged against the days before them (a replayed feed, rows vs their normal), so the raw phase
 (load and raw gate) of a day waits while an earlier day in flight has not finished its own: a backfill loads
 its days in date order while the later steps of each day (models, gates, pushes) overlap. Only earlier days
 block later ones, so runs never wait on each other in a circle.

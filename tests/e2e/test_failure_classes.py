@@ -80,13 +80,13 @@ class TestStaleFeeds:
 
 
 class TestTruncatedReference:
-    """Aggregates against the previous good day: a reference snapshot that arrived cut short."""
+    """Aggregates against their normal: a reference snapshot that arrived cut short."""
 
     @pytest.mark.parametrize(("table", "keep", "cause"), [
-        ("stores", 0.5, "raw.stores: rows vs previous good day"),
-        ("skus", 0.6, "raw.skus: rows vs previous good day"),
-        ("order_lines", 0.4, "raw.order_lines: rows vs previous good day"),
-        ("order_lines", 0.75, "raw.order_lines: rows vs previous good day"),
+        ("stores", 0.5, "raw.stores: rows vs normal"),
+        ("skus", 0.6, "raw.skus: rows vs normal"),
+        ("order_lines", 0.4, "raw.order_lines: rows vs normal"),
+        ("order_lines", 0.75, "raw.order_lines: rows vs normal"),
     ], ids=["stores_half", "skus_sixty_percent", "order_lines_forty_percent", "order_lines_three_quarters"])
     def test_a_truncated_snapshot_is_stopped(self, after_a_good_day, s3, destinations, table, keep, cause):
         assert truncate_snapshot(s3, table, BAD_DAY, keep) > 0
@@ -103,7 +103,7 @@ class TestTruncatedReference:
 
 
 class TestReferenceRelabelled:
-    """Distributions against the previous good day: every count holds, the mix of a reference field does not."""
+    """Distributions against their normal: every count holds, the mix of a reference field does not."""
 
     @pytest.mark.parametrize(("table", "column", "value", "cause"), [
         ("stores", "license_type", "beer_wine", "share of beer_wine stores"),
@@ -119,7 +119,7 @@ class TestReferenceRelabelled:
 
 
 class TestStockWiped:
-    """Distributions against the previous good day: the row count holds, the stock does not."""
+    """Distributions against their normal: the row count holds, the stock does not."""
 
     @pytest.mark.parametrize("share", [1.0, 0.5, 0.25], ids=["every_store", "half_the_stores", "a_quarter"])
     def test_wiped_stock_is_stopped(self, after_a_good_day, s3, destinations, share):

@@ -5,10 +5,8 @@
 -- good day, so each measure's normal is learned from the good days before (ops.dq_band). plpgsql, so the tables need
 -- not exist when this file runs.
 
--- How a drift measure's normal is learned, set here once: from this many good days, as a band of the median plus
--- this many robust standard deviations. 14 days see two of every weekday; 3 deviations rarely flag a normal day.
-create or replace function ops.dq_drift_window() returns integer language sql immutable as 'select 14';
-create or replace function ops.dq_drift_sensitivity() returns numeric language sql immutable as 'select 3';
+-- A drift measure's normal is learned like every metric's: ops.dq_window and ops.dq_sensitivity
+-- (ops/quality.sql).
 
 -- Every key that drifted since the last good state, by metric: the rows a failing drift check lists.
 create or replace function ops.dq_drift_keys(p_dataset text, p_feed_date date)
@@ -55,6 +53,16 @@ begin
             where (t.name, t.category, t.volume_ml, t.season_start_month, t.season_end_month, t.is_liquor)
                   is distinct from (b.name, b.category, b.volume_ml, b.season_start_month, b.season_end_month,
                                     b.is_liquor);
+    elsif p_dataset = 'raw.overrides' then
+        -- The overrides in force on each day: rows are never edited, so what drifts is which ones apply.
+        return query
+            with before as (select o.override_id as k from raw.overrides as o
+                            where o.created <= previous and previous < o.expires),
+                 today as (select o.override_id as k, o.rule || ' ' || o.sku_id as what from raw.overrides as o
+                           where o.created <= p_feed_date and p_feed_date < o.expires and previous is not null)
+            select 'keys_added_pct', t.k, t.what from today as t where t.k not in (select k from before)
+            union all
+            select 'keys_removed_pct', b.k, null from before as b where b.k not in (select k from today);
     elsif p_dataset = 'raw.inventory_feed' then
         -- Only stores that reported on both days: a missing feed has a check of its own.
         return query
@@ -99,7 +107,22 @@ declare
     today    bigint;
 begin
     -- No previous good day: null shares (nothing was compared), from queries that still read the tables.
-    if p_dataset not in ('raw.stores', 'raw.skus', 'raw.inventory_feed') then
+    if p_dataset not in ('raw.stores', 'raw.skus', 'raw.inventory_feed', 'raw.overrides') then
+        return;
+    end if;
+    if p_dataset = 'raw.overrides' then
+        return query
+            with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
+                 bases as (select count(*) filter (where o.created <= p_feed_date and p_feed_date < o.expires) as today,
+                                  count(*) filter (where o.created <= previous and previous < o.expires) as before
+                           from raw.overrides as o)
+            select m.metric,
+                   case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end,
+                   m.base, 'overrides'
+            from bases,
+                 lateral (values ('keys_added_pct', bases.today), ('keys_removed_pct', bases.before))
+                     as m (metric, base)
+                 left join keys as k on k.metric = m.metric;
         return;
     end if;
     if p_dataset = 'raw.inventory_feed' then
@@ -166,8 +189,8 @@ $$;
 -- the hard bound p_hard until a full window of good days has been seen, then the learned band if that is wider: a
 -- dataset that normally drifts more is not paged for its normal, and a quiet one is still held to the hard bound.
 create or replace function ops.dq_drifted(p_dataset text, p_metric text, p_feed_date date, p_hard numeric,
-                                          p_window integer default ops.dq_drift_window(),
-                                          p_sensitivity numeric default ops.dq_drift_sensitivity())
+                                          p_window integer default ops.dq_window(),
+                                          p_sensitivity numeric default ops.dq_sensitivity())
 returns table (key text, detail text)
 language sql stable as $$
     select k.key, k.detail from ops.dq_drift_keys(p_dataset, p_feed_date) as k
@@ -181,8 +204,8 @@ $$;
 -- from their good days, at least one) lies below p_hard: a near-replay. A store with no normal yet is not judged: a
 -- store whose stock barely moves is not a replay, and an exact repeat is caught on any day by raw.feed_fingerprints.
 create or replace function ops.dq_near_replays(p_feed_date date, p_hard numeric,
-                                               p_window integer default ops.dq_drift_window(),
-                                               p_sensitivity numeric default ops.dq_drift_sensitivity())
+                                               p_window integer default ops.dq_window(),
+                                               p_sensitivity numeric default ops.dq_sensitivity())
 returns table (store_id text, identical_pct numeric)
 language sql stable as $$
     select s.store_id, s.identical_pct from ops.dq_store_identical(p_feed_date) as s,
@@ -267,10 +290,25 @@ language sql stable as $$
     from ops.dq_store_quarantined(p_feed_date) as q where q.quarantined_pct > ops.dq_store_line_bound()
 $$;
 
+-- The inputs' drift measures of the day that stand out from their normal while still within their bounds, the
+-- most out of line first: what a downstream check that fails (the recommendations' churn, an export's volume guard)
+-- most likely fails because of. A measure stands out when it is at least 1%, above its learned band and at least
+-- twice its normal, once at least one good day has measured it.
+create or replace function ops.dq_upstream_drift(p_feed_date date)
+returns table (dataset text, metric text, value numeric, base bigint, unit text, normal numeric)
+language sql stable as $$
+    select d.dataset, m.metric, m.value, m.base, m.unit, b.normal
+    from (values ('raw.stores'), ('raw.skus'), ('raw.overrides'), ('raw.inventory_feed')) as d (dataset),
+         lateral ops.dq_drift(d.dataset, p_feed_date) as m,
+         lateral ops.dq_band(d.dataset, m.metric, p_feed_date, ops.dq_window(), ops.dq_sensitivity()) as b
+    where b.days > 0 and m.value >= 1 and m.value > greatest(b.upper, 2 * b.normal)
+    order by m.value - b.normal desc, d.dataset
+$$;
+
 -- What an alert says around a failing drift check's keys: what the share is of, and its median over the window
 -- (null: no good day measured it yet).
 create or replace function ops.dq_drift_context(p_dataset text, p_metric text, p_feed_date date,
-                                                p_window integer default ops.dq_drift_window())
+                                                p_window integer default ops.dq_window())
 returns table (base bigint, unit text, normal numeric)
 language sql stable as $$
     select d.base, d.unit, (select b.normal from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, 0) as b)

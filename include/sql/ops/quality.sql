@@ -92,6 +92,10 @@ begin
             lateral (values ('row_count', t.row_count), ('orders', t.orders), ('stores_ordering', t.stores_ordering),
                             ('units_sum', t.units_sum), ('revenue_sum', t.revenue_sum)) as m (metric, value)$q$,
             relation) using snapshot;
+    elsif p_dataset = 'raw.overrides' then
+        return query
+            select 'in_force'::text, count(*)::numeric from raw.overrides
+            where created <= p_feed_date and p_feed_date < expires;
     elsif p_dataset = 'marts.store_missing_top_items' then
         return query execute format($q$
             select m.metric, m.value from (
@@ -124,6 +128,56 @@ language sql stable as $$
     where dataset = p_dataset and metric = p_metric and feed_date = ops.dq_previous_good_day(p_dataset, p_feed_date)
 $$;
 
+-- How a metric's normal is learned, set here once: from the last this many good days, as their median, and for the
+-- drift measures (ops/drift.sql) a band of the median plus this many robust standard deviations. 14 days see two of
+-- every weekday; 3 deviations rarely flag a normal day. A weekly pattern is looked for over five weeks.
+create or replace function ops.dq_window() returns integer language sql immutable as 'select 14';
+create or replace function ops.dq_sensitivity() returns numeric language sql immutable as 'select 3';
+create or replace function ops.dq_weekly_days() returns integer language sql immutable as 'select 35';
+
+-- What today's metric is compared with: its normal. Until a full window of good days has been seen, the previous
+-- good day's value (null: none yet). Then the median of the window, so one odd day moves nothing; or, where the
+-- metric has a weekly rhythm, the median of the same weekday's good days of the last five weeks (at least three).
+-- A rhythm is there when the values sit, on average, at half the distance or less from their weekday's median than
+-- from the overall one.
+create or replace function ops.dq_normal(p_dataset text, p_metric text, p_feed_date date)
+returns numeric
+language plpgsql stable as $$
+declare
+    window_days integer := ops.dq_window();
+    seen        integer;
+    overall     numeric;
+    weekday     numeric;
+    same_days   integer;
+    spread      numeric;
+    by_weekday  numeric;
+begin
+    select count(*), percentile_cont(0.5) within group (order by value)
+    into seen, overall
+    from (select value from ops.dq_metrics where dataset = p_dataset and metric = p_metric and feed_date < p_feed_date
+          order by feed_date desc limit window_days) as recent;
+    if seen < window_days then
+        return ops.dq_previous_good(p_dataset, p_metric, p_feed_date);
+    end if;
+    with weeks as (
+        select value, extract(isodow from feed_date) as dow from ops.dq_metrics
+        where dataset = p_dataset and metric = p_metric
+          and feed_date between p_feed_date - ops.dq_weekly_days() and p_feed_date - 1),
+    medians as (select dow, percentile_cont(0.5) within group (order by value) as median, count(*) as n
+                from weeks group by dow),
+    overall_median as (select percentile_cont(0.5) within group (order by value) as median from weeks)
+    select (select median from medians where dow = extract(isodow from p_feed_date)),
+           (select n from medians where dow = extract(isodow from p_feed_date)),
+           (select avg(abs(w.value - o.median)) from weeks as w, overall_median as o),
+           (select avg(abs(w.value - m.median)) from weeks as w join medians as m using (dow))
+    into weekday, same_days, spread, by_weekday;
+    if same_days >= 3 and spread > 0 and by_weekday < spread / 2 then
+        return weekday;
+    end if;
+    return overall;
+end
+$$;
+
 create or replace function ops.dq_today(p_dataset text, p_metric text, p_feed_date date, p_schema text default null)
 returns numeric
 language plpgsql stable as $$
@@ -138,14 +192,14 @@ begin
 end
 $$;
 
--- Today's metric vs the previous good day, in percent (-30 = 30% fewer). Null when there is no previous good day
+-- Today's metric vs its normal (ops.dq_normal), in percent (-30 = 30% fewer). Null when there is no previous good day
 -- (the gate reports that as no_history); a zero baseline counts as 0% when today is zero too, else +100%.
 create or replace function ops.dq_change_pct(p_dataset text, p_metric text, p_feed_date date,
                                              p_schema text default null)
 returns numeric
 language plpgsql stable as $$
 declare
-    baseline numeric := ops.dq_previous_good(p_dataset, p_metric, p_feed_date);
+    baseline numeric := ops.dq_normal(p_dataset, p_metric, p_feed_date);
     today    numeric;
 begin
     if baseline is null then
@@ -159,13 +213,13 @@ begin
 end
 $$;
 
--- Today's metric minus the previous good day's, for metrics that are already shares (percentage points).
+-- Today's metric minus its normal, for metrics that are already shares (percentage points).
 create or replace function ops.dq_change_points(p_dataset text, p_metric text, p_feed_date date,
                                                 p_schema text default null)
 returns numeric
 language sql stable as $$
     select ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema) - baseline
-    from (select ops.dq_previous_good(p_dataset, p_metric, p_feed_date) as baseline) as b
+    from (select ops.dq_normal(p_dataset, p_metric, p_feed_date) as baseline) as b
     where baseline is not null
 $$;
 

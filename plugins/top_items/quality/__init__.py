@@ -1,5 +1,5 @@
 """Data-quality gates: Soda Core contracts (include/contracts/) verified at the raw layer, the marts and
-each export, every check recorded in ops.dq_results, history for "vs the previous good day" in ops.dq_metrics.
+each export, every check recorded in ops.dq_results, history for "vs normal" checks in ops.dq_metrics.
 
 The DAG's API: ``run_gate(conn, gate, feed_date, run_id=...) -> GateResult`` and
 ``GateResult.raise_for_failures()`` (raises :class:`GateFailedError`, whose message is the pager alert).

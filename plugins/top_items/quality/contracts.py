@@ -148,15 +148,22 @@ def resolve(text: str, variables: dict[str, str]) -> str:
     return VARIABLE.sub(lambda m: str(variables.get(m.group(1), m.group(0))), text)
 
 
-def failed_rows_queries(path: Path) -> dict[str, str]:
-    """Each failed_rows check's query, by its qualifier (or name): what the gate re-runs to list offending keys."""
+def _failed_rows_checks(path: Path) -> list[dict]:
     document = load(path)
     checks = list(document.get("checks") or [])
     for column in document.get("columns") or []:
         checks += column.get("checks") or []
-    found = {}
-    for check in checks:
-        body = (check or {}).get("failed_rows") if isinstance(check, dict) else None
-        if isinstance(body, dict) and body.get("query"):
-            found[body.get("qualifier") or body.get("name")] = body["query"]
-    return found
+    bodies = [(check or {}).get("failed_rows") if isinstance(check, dict) else None for check in checks]
+    return [body for body in bodies if isinstance(body, dict)]
+
+
+def failed_rows_queries(path: Path) -> dict[str, str]:
+    """Each failed_rows check's query, by its qualifier (or name): what the gate re-runs to list offending keys."""
+    return {body.get("qualifier") or body.get("name"): body["query"]
+            for body in _failed_rows_checks(path) if body.get("query")}
+
+
+def check_names(path: Path) -> dict[str, str]:
+    """Each failed_rows check's name, by its qualifier: the words a drift measure is said in."""
+    return {body["qualifier"]: body.get("name") or body["qualifier"]
+            for body in _failed_rows_checks(path) if body.get("qualifier")}

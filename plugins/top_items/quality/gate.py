@@ -4,7 +4,7 @@
 ``raise_for_failures()``, whose :class:`GateFailedError` message is the pager alert. A check fails the gate
 when Soda reports it failed at fail level, could not evaluate it, or logged errors (a missing table, a broken
 query); warn-level breaches are recorded and reported but let the run go on. On the first day, comparisons with
-the previous good day have nothing to compare with and are recorded as ``no_history`` (they pass, and say so).
+a metric's normal have nothing to compare with and are recorded as ``no_history`` (they pass, and say so).
 The day's metrics become history only when the whole gate passed; for a published dataset (marts, exports),
 only when its day is published (``history.record`` is then called by the publish step).
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from top_items.layers import LAYERS, PUBLISHED_LAYERS
-from top_items.quality import contracts, history, soda
+from top_items.layers import LAYERS, PUBLISHED_LAYERS, SOURCE_LAYER
+from top_items.quality import contracts, history, soda, upstream
 from top_items.quality.outcomes import (
     ERROR,
     FAIL,
@@ -48,7 +48,8 @@ class GateFailedError(Exception):
 
     def __init__(self, result: GateResult):
         self.result = result
-        super().__init__(failure_message(result.gate, result.feed_date, result.failed))
+        message = failure_message(result.gate, result.feed_date, result.failed)
+        super().__init__(f"{upstream.PREFIX}{result.upstream}\n{message}" if result.upstream else message)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class GateResult:
     checks: list[CheckRecord] = field(default_factory=list)
     seconds: float = 0.0
     metrics_recorded: int = 0
+    upstream: Cause | None = None  # past the raw gate: the input drift a failure most likely comes from
 
     @property
     def failed(self) -> list[CheckRecord]:
@@ -127,6 +129,8 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     finally:
         if opened or own_data_source:
             data_source.close_connection()
+    if not result.ok and gate != SOURCE_LAYER:  # the raw gate judges the inputs themselves
+        result.upstream = upstream.upstream_cause(conn, feed_date)
     if record:
         with conn.transaction():
             _record_results(conn, result)

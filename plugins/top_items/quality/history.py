@@ -1,7 +1,8 @@
-"""Metric history for "vs the previous good day" checks, in ops.dq_metrics (include/sql/ops/quality.sql).
+"""Metric history for "vs normal" checks, in ops.dq_metrics (include/sql/ops/quality.sql).
 
-What a metric means is defined once, in SQL (``ops.dq_measure``); the contracts compare today with the latest
-good day through ``ops.dq_change_pct`` and friends, and the gate records today's values here only when the gate
+What a metric means is defined once, in SQL (``ops.dq_measure``); the contracts compare today with its normal
+(``ops.dq_normal``: the latest good day, then the median of a window of good days, by weekday where the metric has a
+weekly rhythm) through ``ops.dq_change_pct`` and friends, and the gate records today's values here only when the gate
 passed, so a bad day never becomes the baseline.
 """
 

@@ -29,6 +29,7 @@ HISTORY_QUALIFIER_PREFIX = "history-"
 DRIFT_QUALIFIER_PREFIX = "drift-"
 CAUSE_KEYS = 5  # keys an alert's first line names: enough to act on, short enough for a pager's summary
 FEED_DATASET = "raw.inventory_feed"
+INPUT_WORDS = {FEED_DATASET: "inventory feed", "raw.overrides": "overrides"}  # the rest are reference snapshots
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,7 @@ class Cause:
         return self.count / self.base if self.base else 1.0
 
     def __str__(self) -> str:
-        table = self.dataset.split(".")[-1]
-        what = "inventory feed" if self.dataset == FEED_DATASET else f"{table} snapshot"
+        what = INPUT_WORDS.get(self.dataset, f"{self.dataset.split('.')[-1]} snapshot")
         keys = ", ".join(self.keys[:CAUSE_KEYS]) + (", ..." if self.count > CAUSE_KEYS else "")
         normal = "no normal learned yet" if self.normal is None else f"normally {format_number(self.normal)}%"
         return (f"{what} {self.feed_date}: {self.measure} for {self.count} of {self.base} {self.unit} ({keys}), "
@@ -128,7 +128,7 @@ def check_level(threshold: Any, warn_threshold: Any = None) -> str:
 
 
 def history_metric(qualifier: str | None) -> str | None:
-    """'history-row_count' -> 'row_count': the contract's comparisons with the previous good day."""
+    """'history-row_count' -> 'row_count': the contract's comparisons with a metric's normal."""
     return _after(qualifier, HISTORY_QUALIFIER_PREFIX)
 
 
@@ -148,7 +148,7 @@ def map_outcome(soda_outcome: str, *, level: str = "fail", contract_errored: boo
     """Soda's CheckOutcome name -> ours. Only a check Soda proved good passes; anything unproven fails.
 
     - PASSED -> pass; WARN -> warn; FAILED -> fail (a warn-level check that Soda reports FAILED -> warn).
-    - A comparison with the previous good day when there is none -> no_history (it passes, and says so).
+    - A comparison with the normal when no good day was seen yet -> no_history (it passes, and says so).
     - NOT_EVALUATED -> error when the contract verification logged errors (a missing table, a broken query),
       else not_evaluated.
     - EXCLUDED (or anything new) -> not_evaluated: we never exclude checks, so it cannot count as a pass.

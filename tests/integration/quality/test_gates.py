@@ -29,7 +29,7 @@ def test_every_gate_passes_on_a_good_day_and_the_first_day_is_reported_as_no_his
         assert not result.warned, result.warned
 
     raw = gate(market.conn, "raw", run_id="again")
-    history = outcome(raw, FEED, "rows vs previous good day (%)")
+    history = outcome(raw, FEED, "rows vs normal (%)")
     assert history.outcome == "no_history" and history.measured_value is None
     assert "no good day before 2026-11-25" in history.detail
     assert history in raw.passed and raw.no_history
@@ -195,9 +195,9 @@ def test_inventory_rows_are_compared_with_the_previous_good_day(market, drop, ex
 
     result = gate(market.conn, "raw")
 
-    check = outcome(result, FEED, "rows vs previous good day (%)")
+    check = outcome(result, FEED, "rows vs normal (%)")
     assert (check.outcome, check.measured_value) == (expected, -drop * 10)
-    assert outcome(result, FEED, "stores reporting vs previous good day (%)").outcome == "pass"
+    assert outcome(result, FEED, "stores reporting vs normal (%)").outcome == "pass"
     assert result.ok is (expected == "pass")
 
 
@@ -208,7 +208,7 @@ def test_a_bad_day_is_not_the_baseline_of_the_next(market):
     market.conn.execute("delete from raw.inventory_feed where feed_date = %s and sku_id like 'X%%'", (D,))
     assert not gate(market.conn, "raw", D).ok  # 20 -> 4 rows
 
-    check = outcome(gate(market.conn, "raw", next_day), FEED, "rows vs previous good day (%)")
+    check = outcome(gate(market.conn, "raw", next_day), FEED, "rows vs normal (%)")
 
     assert (check.outcome, check.measured_value) == ("pass", 0)  # compared with PREVIOUS, not the bad day
 

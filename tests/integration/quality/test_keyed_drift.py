@@ -41,7 +41,7 @@ def test_stores_moved_to_another_market_fail_with_the_stores_named(market):
     assert lines[1].startswith("data-quality gate 'raw' failed")
     assert "- raw.stores: market changed [fail] measured 2" in lines[2]
     assert "S1/M1 -> M2" in lines[2]
-    assert not any("markets vs previous good day" in line for line in lines)  # the totals held
+    assert not any("markets vs normal" in line for line in lines)  # the totals held
 
 
 def test_a_renumbered_catalogue_is_all_removed_and_all_added(market):
@@ -135,3 +135,46 @@ def test_a_good_day_records_its_drift_so_the_normal_builds(market):
         "raw.inventory_feed identical_pct:S1": 100, "raw.inventory_feed identical_pct:S2": 100}
     assert not market.conn.execute("select 1 from ops.dq_metrics where feed_date = %s and metric like '%%drift%%' "
                                    "or (feed_date = %s and metric like 'identical%%')", (PREVIOUS, PREVIOUS)).fetchall()
+
+
+def test_a_drift_within_its_bounds_is_named_as_the_likely_cause_of_a_downstream_failure(market):
+    from top_items.quality.gate import GateResult
+    from top_items.quality.upstream import PREFIX, upstream_cause
+
+    good_world(market, PREVIOUS, D)
+    for n in range(3, 26):
+        market.store(f"S{n}", market_id="M2" if n % 2 else "M1")
+    assert gate(market.conn, "raw", PREVIOUS).ok
+    market.conn.execute("insert into ops.dq_metrics (dataset, metric, feed_date, value) "
+                        "values ('raw.stores', 'market_changed_pct', %s, 0)", (PREVIOUS,))  # its normal: none move
+    assert upstream_cause(market.conn, PREVIOUS) is None  # a day like its normal explains nothing
+
+    _new_snapshot(market.conn, "stores", D, "market_id = 'M1'", "store_id = 'S7'")  # 1 of 25: within the 5% bound
+    assert gate(market.conn, "raw").ok
+    cause = upstream_cause(market.conn, D)
+
+    assert str(cause) == "stores snapshot 2026-11-25: market changed for 1 of 25 stores (S7), normally 0%"
+    message = str(GateFailedError(GateResult("marts", D, "test-run", upstream=cause))).splitlines()
+    assert message[0] == PREFIX + str(cause)
+    assert message[1].startswith("data-quality gate 'marts' failed")
+
+
+def _overrides(conn, ids: range, day: str) -> None:
+    for n in ids:
+        conn.execute("insert into raw.overrides (override_id, rule, sku_id, market_id, owner, reason, created, "
+                     "expires, source) values (%s, 'suppress', 'B1', 'M1', 'am@example.com', 'test', %s, "
+                     "%s::date + 30, 'person')", (f"O{n:03d}", day, day))
+
+
+def test_a_mass_of_new_overrides_fails_and_a_few_do_not(market):
+    good_world(market, PREVIOUS, D)
+    _overrides(market.conn, range(1, 11), PREVIOUS)
+    assert gate(market.conn, "raw", PREVIOUS).ok
+
+    _overrides(market.conn, range(11, 20), D)  # 9 more of 19: a share, but too few to count
+    assert gate(market.conn, "raw").ok
+    _overrides(market.conn, range(20, 41), D)  # 30 new of 40 in force
+    lines = _alert(gate(market.conn, "raw"))
+
+    assert lines[0] == ("overrides 2026-11-25: overrides newly in force for 30 of 40 overrides "
+                        "(O011, O012, O013, O014, O015, ...), no normal learned yet")

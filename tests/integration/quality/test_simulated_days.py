@@ -1,9 +1,8 @@
-"""A realistic day from the simulator (40 stores, 1% bad rows, one feed missing): every gate passes in a few
-seconds, the missing feed is a warning, and the next day is compared with this one."""
+"""A realistic day from the simulator (40 stores, 1% bad rows, one feed missing): every gate passes, the
+missing feed is a warning, and the next day is compared with this one."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -35,17 +34,14 @@ def _produce(conn, s3, feed_date: str):
     return workspace
 
 
-def test_simulated_days_pass_every_gate_quickly(dq, s3):
+def test_simulated_days_pass_every_gate(dq, s3):
     from top_items.quality import history as metric_history
     from top_items.transform.publish import publish
 
-    seconds = {}
-    for day in DAYS:
+    for day in DAYS:  # how long the gates take is make bench's to measure (gate_raw, gate_marts, gate_exports)
         workspace = _produce(dq, s3, day)
-        started = time.monotonic()
         results = {name: run_gate(dq, name, day, run_id=workspace.run_id, layers=workspace.variables())
                    for name in GATES}
-        seconds[day] = time.monotonic() - started
         publish(dq, workspace)
         metric_history.record(dq, ["marts.store_missing_top_items"], day, workspace.run_id)  # as the publish task does
 
@@ -54,12 +50,11 @@ def test_simulated_days_pass_every_gate_quickly(dq, s3):
             assert not [c for c in result.warned if c.check_name != MISSING_FEED], (name, result.warned)
         assert [c.check_name for c in results["raw"].warned] == [MISSING_FEED]
         history = [c for r in results.values() for c in r.checks if ".history-" in c.check_path]
-        assert len(history) > 15  # a comparison with the previous good day for each aggregate and distribution
+        assert len(history) > 15  # a comparison with its normal for each aggregate and distribution
         expected = {"no_history"} if day == DAYS[0] else {"pass"}
         assert {c.outcome for c in history} == expected, [(c.dataset, c.check_name, c.outcome, c.measured_value)
                                                           for c in history if c.outcome not in expected]
 
-    assert seconds[DAYS[1]] < 5, seconds  # all five gates of a 40-store day, Soda already imported
     stored = dq.execute("select count(*), count(distinct run_id) from ops.dq_results").fetchone()
     assert stored[1] == 2 and stored[0] > 100
     assert dq.execute("select count(distinct dataset), count(distinct feed_date) from ops.dq_metrics").fetchone() \

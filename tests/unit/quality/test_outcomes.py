@@ -87,7 +87,7 @@ def test_numbers_read_well():
 
 def test_the_pager_message_names_dataset_check_measured_value_and_threshold():
     records = [
-        CheckRecord("raw", "raw.inventory_feed", "rows vs previous good day (%)", "fail", "fail", -30.0,
+        CheckRecord("raw", "raw.inventory_feed", "rows vs normal (%)", "fail", "fail", -30.0,
                     "must be >= -20 and <= 20"),
         CheckRecord("raw", "raw.inventory_feed", "stores without a feed", "warn", "warn", 1.0, "warn unless = 0"),
         CheckRecord("raw", "raw.skus", "contract verification", "fail", "error",
@@ -98,7 +98,7 @@ def test_the_pager_message_names_dataset_check_measured_value_and_threshold():
 
     assert message.splitlines() == [
         "data-quality gate 'raw' failed for feed date 2026-11-25: 2 check(s) failed",
-        "- raw.inventory_feed: rows vs previous good day (%) [fail] measured -30, threshold must be >= -20 and <= 20",
+        "- raw.inventory_feed: rows vs normal (%) [fail] measured -30, threshold must be >= -20 and <= 20",
         '- raw.skus: contract verification [error] measured none, threshold none (relation "raw.skus" does not exist)',
     ]
 
