@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from top_items import registry
 
@@ -47,8 +47,8 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
     log.info("bench: a whole day at %d stores", stores)
     reset(world, conn)
     started = time.monotonic()
-    written = write_day(s3, WorldSpec(stores=stores, skus=skus, days=days, markets=8, bad_row_rate=0.001),
-                        date.fromisoformat(FEED_DATE))
+    spec = WorldSpec(stores=stores, skus=skus, days=days, markets=8, bad_row_rate=0.001)
+    written = write_day(s3, spec, date.fromisoformat(FEED_DATE))
     simulate_seconds = round(time.monotonic() - started, 1)
     steps: dict[str, float] = {}
     facts: dict[str, object] = {}
@@ -82,6 +82,7 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
     step("notify_override_owners", lambda: tasks.notify_override_owners(FEED_DATE, RUN_ID))
     step("run_summary", lambda: tasks.run_summary(FEED_DATE, RUN_ID, {}))
     again = {name: tasks.push_to_consumer(name, FEED_DATE, f"{RUN_ID}-again") for name in consumers()}
+    facts["next_day"] = next_day(conn, s3, spec)
     return {
         "stores": stores, "skus": skus, "order_history_days": days, "feed_files": written.feed_files,
         "feed_rows": feed["rows_in"], "simulate_seconds": simulate_seconds, "seconds": steps,
@@ -91,6 +92,41 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
         "api_calls_with_nothing_to_push": {name: push["api_calls"] for name, push in again.items()},
         **facts,
     }
+
+
+# The keyed drift's own queries (include/sql/ops/drift.sql), each timed alone on a day that has a good day before
+# it: what the checks that compare every input key by key cost.
+DRIFT_QUERIES = {
+    "feed keys and near-replays (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.inventory_feed', %(day)s)",
+    "near-replay stores (ops.dq_near_replays)": "select count(*) from ops.dq_near_replays(%(day)s, 95)",
+    "another store's stock (ops.dq_store_twins)": "select count(*) from ops.dq_store_twins(%(day)s)",
+    "collapsed stock (ops.dq_store_collapses)": "select count(*) from ops.dq_store_collapses(%(day)s)",
+    "quarantined lines (ops.dq_store_quarantined)": "select count(*) from ops.dq_store_quarantined(%(day)s)",
+    "stores snapshot (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.stores', %(day)s)",
+    "skus snapshot (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.skus', %(day)s)",
+    "upstream drift (ops.dq_upstream_drift)": "select count(*) from ops.dq_upstream_drift(%(day)s)",
+}
+
+
+def next_day(conn, s3, spec) -> dict:
+    """The day after FEED_DATE, loaded and gated: the raw gate with a good day behind it, and each keyed drift
+    query's share of it."""
+    from sandbox.simulate.publish import write_day
+    from top_items import tasks
+
+    day = (date.fromisoformat(FEED_DATE) + timedelta(days=1)).isoformat()
+    write_day(s3, spec, date.fromisoformat(day))
+    tasks.load_reference_snapshots(day, f"{RUN_ID}-next")
+    tasks.ingest_inventory_feeds(day, f"{RUN_ID}-next")
+    began = time.monotonic()
+    tasks.quality_gate("raw", day, f"{RUN_ID}-next")
+    gate_seconds = round(time.monotonic() - began, 2)
+    drift = {}
+    for name, sql in DRIFT_QUERIES.items():
+        began = time.monotonic()
+        conn.execute(sql, {"day": day}).fetchone()
+        drift[name] = round(time.monotonic() - began, 2)
+    return {"gate_raw_seconds": gate_seconds, "keyed_drift_seconds": drift}
 
 
 def growth(small: dict, large: dict) -> dict[str, float]:

@@ -93,4 +93,10 @@ def report(results: dict) -> str:
         for step, s in d["large"]["seconds"].items():
             out.append(f"  {step:<32} {d['small']['seconds'].get(step, 0):>8}s {s:>8}s")
         out.append(f"  {'total':<32} {d['small']['total_seconds']:>8}s {d['large']['total_seconds']:>8}s")
+        small, large = d["small"].get("next_day"), d["large"].get("next_day")
+        if small and large:
+            out.append("the next day's raw gate, with a good day behind it, and the keyed drift queries in it:")
+            out.append(f"  {'gate_raw':<44} {small['gate_raw_seconds']:>8}s {large['gate_raw_seconds']:>8}s")
+            for name, s in large["keyed_drift_seconds"].items():
+                out.append(f"  {name:<44} {small['keyed_drift_seconds'][name]:>8}s {s:>8}s")
     return "\n".join(out)
