@@ -35,6 +35,7 @@ from top_items.activation.plan import (
     mapped_key,
     row_hash,
 )
+from top_items.quality import upstream
 from top_items.registry import Consumer, consumer
 
 log = logging.getLogger(__name__)
@@ -175,9 +176,9 @@ def _push(conn, run: SyncRun, destination: Destination, overridden: bool, hook: 
                       f"{spec.destination}; pushing it would roll the destination back")
         log.warning("%s: %s", spec.name, run.detail)
         return
-    if not verdict.allowed:
-        run.outcome, run.detail = "blocked", verdict.message
-        raise VolumeGuardBlocked(verdict.message)
+    if not verdict.allowed:  # an input that drifted within its bounds is the likelier cause: the alert says so
+        run.outcome, run.detail = "blocked", upstream.explained(conn, run.feed_date, verdict.message)
+        raise VolumeGuardBlocked(run.detail)
     if overridden or roll_back:
         run.detail = verdict.message if roll_back else f"volume guard override: {verdict.message}"
     if asked_by:

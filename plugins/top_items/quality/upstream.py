@@ -9,9 +9,12 @@ starts at the cause rather than at the churn. The measures and their normals are
 
 from __future__ import annotations
 
+import logging
+
 from top_items.quality import contracts
 from top_items.quality.outcomes import CAUSE_KEYS, DRIFT_QUALIFIER_PREFIX, Cause
 
+log = logging.getLogger(__name__)
 PREFIX = "upstream drift, the likely cause: "
 
 
@@ -32,6 +35,12 @@ def upstream_cause(conn, feed_date: str) -> Cause | None:
 
 
 def explained(conn, feed_date: str, message: str) -> str:
-    """``message`` with a first line naming the upstream drift behind it, when there is one."""
-    cause = upstream_cause(conn, feed_date)
+    """``message`` with a first line naming the upstream drift behind it, when there is one. The line is a
+    courtesy: when it cannot be worked out (a warehouse without the quality layer), the message stands alone."""
+    try:
+        with conn.transaction():  # a savepoint: a failure here leaves the caller's transaction usable
+            cause = upstream_cause(conn, feed_date)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("no upstream cause for %s: %s: %s", feed_date, type(exc).__name__, exc)
+        return message
     return message if cause is None else f"{PREFIX}{cause}\n{message}"
