@@ -10,7 +10,7 @@ import pytest
 from airflow.sdk import Asset
 from airflow.sdk.exceptions import AirflowFailException
 
-from top_items import alerts, audience, lineage, registry
+from top_items import alerts, audience, lineage, registry, tasks
 from top_items.alert_routes import EMAIL, ON_CALL_RECIPIENT, PAGER, ROUTES, Recipient
 from top_items.alerts import AlertNotifier, build_alert, build_recovery, incident_key, recovers
 
@@ -166,3 +166,23 @@ def test_a_failure_that_reached_nobody_opens_no_incident(world):
     world.routes.down = {PAGER, EMAIL}
     alerts.on_task_failure.notify(load_failed("run_1", "2026-11-25"))
     assert world.variables.values == {}
+
+
+def test_on_the_real_pipeline_pushes_alert_owners_loaders_their_producers_and_the_rest_the_on_call():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.support.paths import REPO
+
+    pipeline = DagBag(dag_folder=str(REPO / "dags")).dags["top_items_pipeline"]
+    refused = AirflowFailException("the files are not the contract's")
+    heard = {task.task_id: [r.name for r in audience.of_failure(task, refused)] for task in pipeline.tasks}
+    owners = {task_id: [name] for name in registry.consumers()
+              for task_id in (tasks.push_task_id(name), tasks.apply_task_id(name))}  # the push, and a decision's
+    loaders = {"load_reference_snapshots": lineage.LANDING_REFERENCE, "ingest_inventory_feeds": lineage.LANDING_FEEDS,
+               "ingest_retailer_feedback": lineage.RETAILER_FEEDBACK}
+    producers = {task_id: [ON_CALL_RECIPIENT.name, registry.producer_of(landing).name]
+                 for task_id, landing in loaders.items()}
+    # every other task is ours: models, gates (until a check on an input fails: see above), publish, setup
+    assert heard == {task_id: owners.get(task_id) or producers.get(task_id) or [ON_CALL_RECIPIENT.name]
+                     for task_id in heard}
+    assert set(owners) | set(producers) < set(heard)
