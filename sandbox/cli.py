@@ -62,11 +62,14 @@ def _simulate(args) -> int:
 
 
 def _buckets(args) -> int:
+    from airflow.providers.amazon.aws.hooks.sqs import SqsHook
+
     from sandbox.world.stack import BUCKETS, create_buckets
     from top_items.connections import s3_client
 
-    create_buckets(s3_client())
-    print(f"buckets ready: {', '.join(BUCKETS)}")
+    create_buckets(s3_client(), SqsHook(aws_conn_id=settings.AWS_CONN_ID).get_conn())
+    print(f"buckets ready: {', '.join(BUCKETS)}, with {settings.LANDING_BUCKET}'s notifications to "
+          f"{settings.LANDING_QUEUE}")
     return 0
 
 
@@ -151,7 +154,7 @@ def parser() -> argparse.ArgumentParser:
                          default=knob.default, help=f"{knob.metadata['help']} (default {knob.default})")
     sim.set_defaults(func=_simulate)
 
-    buckets = sub.add_parser("buckets", help="create the landing and retailer-app buckets if missing")
+    buckets = sub.add_parser("buckets", help="create the landing and retailer-app buckets, and the landing queue, if missing")
     buckets.set_defaults(func=_buckets)
 
     database = sub.add_parser("database", help="create a database on the warehouse's server if missing")

@@ -27,6 +27,11 @@ LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's job
 LANDING_BUCKET = "landing"
 FEED_PREFIX = "inventory"
 REFERENCE_PREFIX = "reference"
+# The landing bucket tells this SQS queue of every object created under its feed and reference prefixes
+# (docs/landing.md); its URL differs per environment, so the watcher reads it from this Airflow variable.
+LANDING_QUEUE = "landing-events"
+LANDING_QUEUE_URL_VARIABLE = "landing_queue_url"
+LANDING_PREFIXES = (FEED_PREFIX, REFERENCE_PREFIX)
 RETAILER_APP_BUCKET = "retailer-app"
 RETAILER_APP_PREFIX = "top-items"
 # The retailer app's feedback on its recommendations (edge contract: docs/contracts.md, "Retailer feedback").

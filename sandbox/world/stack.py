@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from sandbox.world import airflow_users, processes, warehouse
+from sandbox.world import airflow_users, landing_events, processes, warehouse
 from top_items import registry, settings
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class World:
             "AWS_DEFAULT_REGION": AWS_REGION,
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
             airflow_users.USERS_SETTING: airflow_users.users_setting(),
+            f"AIRFLOW_VAR_{settings.LANDING_QUEUE_URL_VARIABLE.upper()}": landing_events.queue_url(self.s3_endpoint),
         }
         if self.persistent:
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.metadata_uri()
@@ -182,22 +183,32 @@ def _start_mocks(world: World) -> None:
         _save(world)
 
 
-def _s3(world: World):
+def _client(world: World, service: str):
     import boto3
 
-    return boto3.client("s3", endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
+    return boto3.client(service, endpoint_url=world.s3_endpoint, aws_access_key_id=AWS_DEMO_KEY,
                         aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
 
 
+def _s3(world: World):
+    return _client(world, "s3")
+
+
+def _sqs(world: World):
+    return _client(world, "sqs")
+
+
 def _create_buckets(world: World) -> None:
-    create_buckets(_s3(world))
+    create_buckets(_s3(world), _sqs(world))
 
 
-def create_buckets(s3) -> None:
+def create_buckets(s3, sqs) -> None:
+    """The world's buckets, and the landing bucket's notifications to the landing queue (landing_events.py)."""
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     for bucket in BUCKETS:
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
+    landing_events.ensure(s3, sqs)
 
 
 def empty_buckets(s3) -> None:

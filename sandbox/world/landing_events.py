@@ -1,0 +1,38 @@
+"""The landing bucket's event notifications: every object created under a landing prefix is announced on one SQS
+queue, as S3 does for a real bucket (docs/landing.md).
+
+moto keeps the queue and the bucket's notification configuration in memory only, so ``up`` (and ``python -m
+sandbox buckets``) makes them again each time. A persistent world's S3 server puts its saved objects back before
+this runs (``s3_server.py``), so a restored object is never announced as a new landing.
+"""
+
+from __future__ import annotations
+
+from top_items import settings
+
+MOTO_ACCOUNT = "123456789012"  # the account moto files every resource under
+
+
+def queue_url(endpoint: str) -> str:
+    """The landing queue's URL on moto's server at ``endpoint`` (the same URL moto answers ``create_queue`` with)."""
+    return f"{endpoint}/{MOTO_ACCOUNT}/{settings.LANDING_QUEUE}"
+
+
+def notification_configuration(queue_arn: str) -> dict:
+    """One queue configuration per landing prefix: S3 allows one prefix filter per configuration."""
+    return {"QueueConfigurations": [
+        {"Id": f"{prefix}-landed", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": f"{prefix}/"}]}}}
+        for prefix in settings.LANDING_PREFIXES]}
+
+
+def ensure(s3, sqs) -> str:
+    """Create the landing queue and point the landing bucket's notifications at it, if not so already; its URL."""
+    url = sqs.create_queue(QueueName=settings.LANDING_QUEUE)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    wanted = notification_configuration(arn)
+    current = s3.get_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET)
+    # S3 sends a test event each time the configuration is written: write it only when it changes
+    if current.get("QueueConfigurations") != wanted["QueueConfigurations"]:
+        s3.put_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET, NotificationConfiguration=wanted)
+    return url
