@@ -16,7 +16,7 @@ from top_items.transform.models import discover
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
-PIPELINE, SIMULATION, RECONCILE = "top_items_pipeline", "simulate_source_systems", "reconcile"
+PIPELINE, SIMULATION, RECONCILE, LANDING = "top_items_pipeline", "simulate_source_systems", "reconcile", "landing"
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
 # The steps that ask a consumer's owner about a blocked push: they read ops and write only Airflow's metadata.
@@ -55,7 +55,20 @@ def test_dags_import_without_errors(dagbag):
 
 
 def test_every_dag_is_defined(dagbag):
-    assert set(dagbag.dags) == {PIPELINE, SIMULATION, RECONCILE}
+    assert set(dagbag.dags) == {PIPELINE, SIMULATION, RECONCILE, LANDING}
+
+
+def test_landing_runs_on_the_queue_watchers_events_and_announces_each_kind_partitioned(dagbag):
+    from top_items.landing.events import FEED, REFERENCE
+    from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS
+
+    dag = dagbag.dags[LANDING]
+    assert (dag.schedule, dag.catchup, dag.max_active_runs) == ([LANDING_EVENTS], False, 1)
+    [watcher] = LANDING_EVENTS.watchers
+    assert watcher.trigger.kwargs["waiter_delay"] == POLL_SECONDS
+    assert {kind: dag.get_task(f"announce_{kind}").outlets for kind in (FEED, REFERENCE)} == \
+        {kind: [LANDED[kind]] for kind in (FEED, REFERENCE)}
+    assert dag.get_task("record_landings").downstream_task_ids == {f"announce_{kind}" for kind in (FEED, REFERENCE)}
 
 
 def test_reconcile_has_one_task_per_consumer_and_runs_weekly(dagbag):
@@ -234,7 +247,7 @@ def test_parsing_a_dag_file_opens_no_connection(monkeypatch, dag_file):
     monkeypatch.setattr(psycopg.Connection, "connect", classmethod(refuse))
     monkeypatch.setattr(psycopg, "connect", refuse)
     namespace = runpy.run_path(str(dag_file), run_name=f"parse_check_{dag_file.stem}")
-    assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE))
+    assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE, LANDING))
 
 
 def test_parsing_the_dag_file_imports_no_heavy_module():
