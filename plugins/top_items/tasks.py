@@ -200,16 +200,18 @@ def apply_decision(consumer: str, feed_date: str, run_id: str, answer: dict) -> 
 
 
 def reconcile_consumer(consumer: str, run_id: str, *, dry_run: bool = False) -> dict:
-    """Read one consumer's destination back and repair the drift; a consumer never pushed is skipped."""
+    """Read one consumer's destination back and repair the drift; a consumer never pushed, or paused, is skipped."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from top_items.activation import ledger
+    from top_items.activation import ledger, pause
     from top_items.activation.errors import SyncError
     from top_items.activation.reconcile import reconcile
 
     with warehouse_connection() as conn:
         if ledger.newest_pushed_feed_date(conn, consumer) is None:
             raise AirflowSkipException(f"{consumer} was never pushed: nothing to reconcile")
+        if (paused := pause.current(conn, consumer)) is not None:
+            raise AirflowSkipException(f"{consumer}: {pause.describe(paused)}; nothing repaired")
         try:
             result = reconcile(conn, consumer, run_id=run_id, dry_run=dry_run)
         except SyncError as exc:

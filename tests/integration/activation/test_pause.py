@@ -4,10 +4,11 @@ once resumed the next run pushes exactly the difference."""
 from __future__ import annotations
 
 import pytest
+from airflow.sdk.exceptions import AirflowSkipException
 
 from tests.support.activation import D1, D2, load, sf_day, sync_runs
 from tests.support.destinations import assert_destination_equals_export
-from top_items import cli
+from top_items import cli, tasks
 from top_items.activation import decisions
 from top_items.activation.engine import sync_consumer
 from top_items.activation.errors import DecisionRefused
@@ -35,6 +36,8 @@ def test_a_paused_consumer_is_planned_not_pushed_and_converges_once_resumed(expo
     row = sync_runs(conn, "salesforce")[-1]
     assert (row["outcome"], row["planned_changes"], row["planned_restamps"]) == ("skipped", 3, 27)
     assert row["detail"].startswith("paused by alice") and "Salesforce sandbox refresh" in row["detail"]
+    with pytest.raises(AirflowSkipException, match="paused by alice"):  # the weekly reconcile repairs nothing there
+        tasks.reconcile_consumer("salesforce", "weekly")
     text = format_summary(gather(conn, D2))
     assert "salesforce     external   salesforce  paused" in text
     assert "salesforce is paused by alice" in text
