@@ -2,7 +2,9 @@
 metadata in a Postgres database of the world's server, so runs are scheduled, overlap and retry as in production.
 
 Scheduled runs are switched off (``use_job_schedule``): the tests create every run themselves, as a backfill or
-a manual trigger, so no run of "today" appears with no data behind it.
+a manual trigger, so no run of "today" appears with no data behind it. ``triggerer=True`` also starts the triggerer
+(which runs the asset watchers) and switches scheduling on, so an asset event creates the runs it schedules; every
+DAG stays paused until a test unpauses it.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ TERMINAL = ("success", "failed")
 
 
 class AirflowServices:
-    def __init__(self, world, home: Path, *, parallelism: int = 8):
+    def __init__(self, world, home: Path, *, parallelism: int = 8, triggerer: bool = False):
         self.home = home
+        self.triggerer = triggerer
         self.port = processes.free_port()
         server = urlsplit(warehouse.normalize_uri(world.warehouse_uri))
         name = database_name("airflow_services")
@@ -40,7 +43,7 @@ class AirflowServices:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API_AUTH__JWT_SECRET": "tests-only-jwt-secret",
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(triggerer),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             airflow_users.USERS_SETTING: airflow_users.users_setting(),
@@ -56,8 +59,11 @@ class AirflowServices:
 
     def start(self) -> AirflowServices:
         self.airflow("db", "migrate")
-        for name, args in (("api-server", ("api-server", "--port", str(self.port))),
-                           ("scheduler", ("scheduler",)), ("dag-processor", ("dag-processor",))):
+        components = [("api-server", ("api-server", "--port", str(self.port))), ("scheduler", ("scheduler",)),
+                      ("dag-processor", ("dag-processor",))]
+        if self.triggerer:
+            components.append(("triggerer", ("triggerer",)))
+        for name, args in components:
             process = processes.spawn([sys.executable, "-m", "airflow", *args], log=self.home / f"{name}.log",
                                       env=self.env)
             self.pids.append(process.pid)
