@@ -142,17 +142,20 @@ create index if not exists consumer_decisions_consumer on ops.consumer_decisions
 
 -- Every object that landed under a feed or reference prefix, as the landing bucket's event notifications told it
 -- (plugins/top_items/landing/). Keyed by the object's version (bucket, key, ETag): a message delivered twice, or
--- late, records nothing new. day: the feed date of a feed, the snapshot date of a reference snapshot.
+-- late, records nothing new. day: the feed date of a feed, the snapshot date of a reference snapshot; store_id: the
+-- store a feed reports for.
 create table if not exists ops.landings (
     bucket       text not null,
     key          text not null,
     etag         text not null,
     kind         text not null check (kind in ('feed', 'reference')),
     day          date not null,
+    store_id     text,
     size_bytes   bigint not null,
     event_time   timestamptz not null,
     sequencer    text,
     recorded_at  timestamptz not null default now(),
     primary key (bucket, key, etag)
 );
+alter table ops.landings add column if not exists store_id text;  -- tables made before it was recorded
 create index if not exists landings_day on ops.landings (kind, day);

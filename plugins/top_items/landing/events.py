@@ -35,6 +35,7 @@ class Landing:
     kind: str  # FEED or REFERENCE
     day: str  # the feed date of a feed, the snapshot date of a reference snapshot
     sequencer: str | None  # S3's order of events on one key; absent from some emulators
+    store_id: str | None = None  # the store a feed reports for
 
 
 def classify(key: str) -> tuple[str, str] | None:
@@ -64,9 +65,11 @@ def parse(body: str) -> list[Landing]:
         if found is None:
             log.warning("skipped %s: not a feed or reference snapshot key", key)
             continue
+        kind, day = found
         landings.append(Landing(bucket=record["s3"]["bucket"]["name"], key=key, etag=obj.get("eTag", ""),
-                                size=int(obj.get("size", 0)), event_time=record["eventTime"], kind=found[0],
-                                day=found[1], sequencer=obj.get("sequencer")))
+                                size=int(obj.get("size", 0)), event_time=record["eventTime"], kind=kind, day=day,
+                                sequencer=obj.get("sequencer"),
+                                store_id=settings.feed_store_id(day, key) if kind == FEED else None))
     return landings
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from top_items.landing.events import Landing
 
 INSERT = """
-insert into ops.landings (bucket, key, etag, kind, day, size_bytes, event_time, sequencer)
-values (%s, %s, %s, %s, %s, %s, %s, %s)
+insert into ops.landings (bucket, key, etag, kind, day, store_id, size_bytes, event_time, sequencer)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 on conflict (bucket, key, etag) do nothing
 returning bucket, key, etag
 """
@@ -21,7 +21,8 @@ def record(conn, landings: Iterable[Landing]) -> list[Landing]:
     with conn.transaction():
         for landing in landings:
             inserted = conn.execute(INSERT, (landing.bucket, landing.key, landing.etag, landing.kind, landing.day,
-                                             landing.size, landing.event_time, landing.sequencer)).fetchone()
+                                             landing.store_id, landing.size, landing.event_time,
+                                             landing.sequencer)).fetchone()
             if inserted:
                 new.append(landing)
     return new

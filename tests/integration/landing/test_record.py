@@ -9,19 +9,22 @@ from top_items.landing import events, record
 
 D = "2026-11-25"
 FEED = events.Landing(bucket=settings.LANDING_BUCKET, key=settings.feed_key(D, "S1"), etag="e1", size=42,
-                      event_time="2026-11-25T06:01:02.000Z", kind=events.FEED, day=D, sequencer=None)
+                      event_time="2026-11-25T06:01:02.000Z", kind=events.FEED, day=D, sequencer=None,
+                      store_id="S1")
 SNAPSHOT = replace(FEED, key=settings.reference_key("stores", "2026-11-20"), kind=events.REFERENCE,
-                   day="2026-11-20")
+                   day="2026-11-20", store_id=None)
 
 
 def rows(conn):
-    return conn.execute("select key, etag, kind, day::text, size_bytes from ops.landings order by key, etag").fetchall()
+    return conn.execute("select key, etag, kind, day::text, store_id, size_bytes from ops.landings "
+                        "order by key, etag").fetchall()
 
 
 def test_each_object_is_recorded_once_and_only_new_ones_are_returned(warehouse):
     assert record.record(warehouse, [FEED, SNAPSHOT, FEED]) == [FEED, SNAPSHOT]  # twice in one batch
     assert record.record(warehouse, [SNAPSHOT]) == []  # delivered again later
-    assert rows(warehouse) == [(FEED.key, "e1", "feed", D, 42), (SNAPSHOT.key, "e1", "reference", "2026-11-20", 42)]
+    assert rows(warehouse) == [(FEED.key, "e1", "feed", D, "S1", 42),
+                               (SNAPSHOT.key, "e1", "reference", "2026-11-20", None, 42)]
 
 
 def test_a_rewritten_object_is_a_new_landing_and_its_late_first_message_changes_nothing(warehouse):

@@ -27,13 +27,13 @@ def test_a_feed_key_is_a_feed_of_its_feed_date():
     [landing] = events.parse(message(settings.feed_key(D, "S 01")))  # S3 encodes the key: the space comes back
     assert landing == events.Landing(bucket=settings.LANDING_BUCKET, key=settings.feed_key(D, "S 01"), etag="e1",
                                      size=42, event_time="2026-11-25T06:01:02.000Z", kind=events.FEED, day=D,
-                                     sequencer="0055AED6DCD90281E5")
+                                     sequencer="0055AED6DCD90281E5", store_id="S 01")
 
 
 @pytest.mark.parametrize("table", settings.REFERENCE_TABLES)
 def test_a_reference_key_is_a_snapshot_of_its_snapshot_date(table):
     [landing] = events.parse(message(settings.reference_key(table, "2026-11-20")))
-    assert (landing.kind, landing.day) == (events.REFERENCE, "2026-11-20")
+    assert (landing.kind, landing.day, landing.store_id) == (events.REFERENCE, "2026-11-20", None)
 
 
 @pytest.mark.parametrize("key", [
