@@ -154,7 +154,7 @@ def parser() -> argparse.ArgumentParser:
                          default=knob.default, help=f"{knob.metadata['help']} (default {knob.default})")
     sim.set_defaults(func=_simulate)
 
-    buckets = sub.add_parser("buckets", help="create the landing and retailer-app buckets, and the landing queue, if missing")
+    buckets = sub.add_parser("buckets", help="create the buckets and the landing queue if missing")
     buckets.set_defaults(func=_buckets)
 
     database = sub.add_parser("database", help="create a database on the warehouse's server if missing")

@@ -16,7 +16,7 @@ import pytest
 from sandbox.world import stack
 from tests.support import landing_queue
 from tests.support.airflow_services import AirflowServices
-from tests.support.landing import D, REFERENCE_DAY, put, put_reference
+from tests.support.landing import REFERENCE_DAY, D, put, put_reference
 from top_items import settings
 from top_items.landing.events import FEED, REFERENCE
 from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS

@@ -3,7 +3,6 @@ server, as the world starts it)."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
