@@ -12,8 +12,7 @@ from airflow.sdk import dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from top_items.connections import warehouse_connection
-from top_items.ingest.schema import ensure_schemas
-from top_items.landing import announce
+from top_items.landing import announce, record
 from top_items.landing.events import FEED, REFERENCE
 from top_items.landing.watcher import LANDED, LANDING_EVENTS
 
@@ -21,7 +20,7 @@ from top_items.landing.watcher import LANDED, LANDING_EVENTS
 @task
 def record_landings() -> dict[str, list[str]]:
     conn = warehouse_connection()
-    ensure_schemas(conn)
+    record.ensure_table(conn)
     return announce.record_delivered(conn, get_current_context()["triggering_asset_events"][LANDING_EVENTS])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from top_items.ingest.schema import ensure_schemas
 from top_items.landing.events import Landing
 
 INSERT = """
@@ -13,6 +14,13 @@ values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 on conflict (bucket, key, etag) do nothing
 returning bucket, key, etag
 """
+
+
+def ensure_table(conn) -> None:
+    """The warehouse's setup, when ops.landings is not there yet (a landing before the first pipeline run). Not on
+    every run: the setup's DDL takes locks the pipeline's loads would wait for, many times a morning."""
+    if conn.execute("select to_regclass('ops.landings')").fetchone()[0] is None:
+        ensure_schemas(conn)
 
 
 def record(conn, landings: Iterable[Landing]) -> list[Landing]:

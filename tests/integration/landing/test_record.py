@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from top_items import settings
 from top_items.landing import events, record
 
@@ -39,3 +41,12 @@ def test_days_are_per_kind_and_distinct():
     other = replace(FEED, key=settings.feed_key("2026-11-24", "S1"), day="2026-11-24")
     assert record.days([FEED, other, replace(FEED, etag="e2"), SNAPSHOT], events.FEED) == ["2026-11-24", D]
     assert record.days([FEED], events.REFERENCE) == []
+
+
+def test_a_landing_before_any_pipeline_run_sets_the_warehouse_up_first(warehouse, monkeypatch):
+    warehouse.execute("drop schema ops cascade")
+    record.ensure_table(warehouse)
+    assert record.record(warehouse, [FEED]) == [FEED]
+    monkeypatch.setattr(record, "ensure_schemas", lambda conn: pytest.fail("the setup ran again"))
+    record.ensure_table(warehouse)  # there already: the setup's DDL is not run again
+    assert rows(warehouse) == [(FEED.key, "e1", "feed", D, "S1", 42)]
