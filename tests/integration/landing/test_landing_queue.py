@@ -74,3 +74,14 @@ def test_a_restart_keeps_the_queue_and_notifications_and_replays_no_landing(pers
     assert landed(sqs, world) == []  # S3's test event is skipped; the restored object is not a new landing
     put(s3, settings.feed_key(D, "S0002"), "a feed that lands after it\n")
     assert [landing.key for landing in landed(sqs, world)] == [settings.feed_key(D, "S0002")]
+
+
+def test_the_buckets_command_makes_the_queue_and_the_notifications(world, s3, sqs, capsys):
+    from sandbox.cli import main
+
+    s3.put_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET, NotificationConfiguration={})
+    assert main(["buckets"]) == 0
+    assert settings.LANDING_QUEUE in capsys.readouterr().out
+    configured = s3.get_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET)["QueueConfigurations"]
+    assert sorted(c["Filter"]["Key"]["FilterRules"][0]["Value"] for c in configured) == \
+        sorted(f"{prefix}/" for prefix in settings.LANDING_PREFIXES)
