@@ -100,7 +100,7 @@ DRIFT_QUERIES = {
     "feed keys and near-replays (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.inventory_feed', %(day)s)",
     "near-replay stores (ops.dq_near_replays)": "select count(*) from ops.dq_near_replays(%(day)s, 95)",
     "another store's stock (ops.dq_store_twins)": "select count(*) from ops.dq_store_twins(%(day)s)",
-    "collapsed stock (ops.dq_store_collapses)": "select count(*) from ops.dq_store_collapses(%(day)s)",
+    "collapsed stock (ops.dq_store_collapsed_skus)": "select count(*) from ops.dq_store_collapsed_skus(%(day)s)",
     "quarantined lines (ops.dq_store_quarantined)": "select count(*) from ops.dq_store_quarantined(%(day)s)",
     "stores snapshot (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.stores', %(day)s)",
     "skus snapshot (ops.dq_drift)": "select count(*) from ops.dq_drift('raw.skus', %(day)s)",

@@ -52,12 +52,19 @@ begin
                        -- stores that sent a usable file, stale or not (staleness has a bound of its own)
                        (count(distinct store_id) + (select count(*) from raw.feed_fingerprints
                                                     where feed_date = $1 and stale))::numeric as stores_reporting,
+                       -- the same, as a share of the store master in force: a store that opens and reports
+                       -- moves the count, not the share
+                       round(100.0 * (count(distinct store_id) + (select count(*) from raw.feed_fingerprints
+                                                                  where feed_date = $1 and stale))
+                             / nullif((select count(*) from raw.stores where snapshot_date
+                                       = raw.snapshot_in_force('stores', $1)), 0), 2) as stores_reporting_pct,
                        count(distinct sku_id)::numeric as skus_reporting,
                        coalesce(sum(remaining_qty), 0)::numeric as quantity_sum,
                        coalesce(round(100.0 * count(*) filter (where remaining_qty = 0) / nullif(count(*), 0), 2), 0)
                            as zero_quantity_pct
                 from %s where feed_date = $1) as t,
             lateral (values ('row_count', t.row_count), ('stores_reporting', t.stores_reporting),
+                            ('stores_reporting_pct', coalesce(t.stores_reporting_pct, 0)),
                             ('skus_reporting', t.skus_reporting), ('quantity_sum', t.quantity_sum),
                             ('zero_quantity_pct', t.zero_quantity_pct)) as m (metric, value)$q$, relation)
             using p_feed_date;

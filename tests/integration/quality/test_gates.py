@@ -56,7 +56,8 @@ def test_metrics_are_recorded_only_when_the_gate_passes(market):
 
     assert gate(market.conn, "raw").ok
     recorded = {metric: float(value) for metric, value in market.conn.execute(metrics, (FEED, D))}
-    assert recorded == {"row_count": 12, "stores_reporting": 2, "skus_reporting": 6, "quantity_sum": 46,
+    assert recorded == {"row_count": 12, "stores_reporting": 2, "stores_reporting_pct": 100, "skus_reporting": 6,
+                        "quantity_sum": 46,
                         "zero_quantity_pct": pytest.approx(16.67)}  # B1 listed at zero in both stores: 2 of 12
 
     market.conn.execute("delete from ops.dq_metrics")
@@ -197,7 +198,8 @@ def test_inventory_rows_are_compared_with_the_previous_good_day(market, drop, ex
 
     check = outcome(result, FEED, "rows vs normal (%)")
     assert (check.outcome, check.measured_value) == (expected, -drop * 10)
-    assert outcome(result, FEED, "stores reporting vs normal (%)").outcome == "pass"
+    assert outcome(result, FEED, "share of the store master reporting vs normal (percentage points)").outcome \
+        == "pass"
     assert result.ok is (expected == "pass")
 
 

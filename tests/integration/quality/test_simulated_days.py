@@ -58,4 +58,4 @@ def test_simulated_days_pass_every_gate(dq, s3):
     stored = dq.execute("select count(*), count(distinct run_id) from ops.dq_results").fetchone()
     assert stored[1] == 2 and stored[0] > 100
     assert dq.execute("select count(distinct dataset), count(distinct feed_date) from ops.dq_metrics").fetchone() \
-        == (5, 2)  # the feed, the three snapshots and the recommendations, each day
+        == (6, 2)  # the feed, the three snapshots, the overrides in force and the recommendations, each day
