@@ -110,6 +110,12 @@ class Destinations:
                                        headers={"Authorization": f"Bearer {spec['password']}"})
         return [alert["payload"] for alert in response.json()["alerts"]]
 
+    def alarms(self) -> list[str]:
+        """Every alert any route delivered, in order of route then arrival: each pager alert's cause (or summary),
+        each email's subject and text. Whoever it reached, it is one alarm raised."""
+        pages = [alert.get("cause") or alert.get("summary") or "" for alert in self.alerts()]
+        return pages + [f"{mail.get('subject', '')}\n{mail.get('text', '')}" for mail in self.emails()]
+
     def emails(self, to: str | None = None) -> list[dict]:
         """The mail the SMTP sink accepted, in order (each with rcpt_tos, subject, headers, text), or only the mail
         delivered to ``to``: the alerts on the email route."""

@@ -119,7 +119,7 @@ class Fuzzer:
             if state != "success":
                 raise RuntimeError(f"history day {day} did not run clean ({state}): the fuzzer needs a clean past")
         before = self.destinations.lists()
-        paged = len(self.destinations.alerts())
+        raised = len(self.destinations.alarms())
         write_day(s3, self.spec, date.fromisoformat(self.day))
         faults = []
         for index, (name, intensity) in enumerate(mutant.faults if mutant else ()):
@@ -128,7 +128,7 @@ class Fuzzer:
         state = self.run_day(self.day)
         with warehouse_connection() as conn:
             summary = format_summary(gather(conn, self.day))
-        alerts = [alert.get("cause") or alert.get("summary") or "" for alert in self.destinations.alerts()[paged:]]
+        alerts = self.destinations.alarms()[raised:]
         return Observation(self.destinations.lists(), before, alerts, summary, state), faults
 
     def clean(self) -> Observation:
@@ -171,12 +171,12 @@ class Fuzzer:
         found = []
         for n in range(days):
             day = (first + timedelta(days=n)).isoformat()
-            paged = len(self.destinations.alerts())
+            raised = len(self.destinations.alarms())
             write_day(s3, self.spec, date.fromisoformat(day))
             state = self.run_day(day)
             with warehouse_connection() as conn:
                 warnings = _warnings(gather(conn, day))
-            found.append((day, state, len(self.destinations.alerts()) - paged, warnings))
+            found.append((day, state, len(self.destinations.alarms()) - raised, warnings))
             self.progress(f"normal day {day}: run {state}, {found[-1][2]} page(s), {warnings} warning(s)")
         return found
 
