@@ -1,6 +1,7 @@
 """A person decides a blocked push, under Airflow's own api-server and scheduler: the run asks each blocked
-consumer's owner and waits; somebody else is refused (403); the owner's approval pushes the day, recorded with who
-and why; a reject leaves the consumer with what it held. (No triggerer: since Airflow 3.3 a human-in-the-loop step
+consumer's owner and waits; somebody else is refused (403), from a script and from a browser signed in through
+Airflow's login page; the owner's approval pushes the day, recorded with who and why; a reject leaves the consumer
+with what it held. (No triggerer: since Airflow 3.3 a human-in-the-loop step
 waits in ``awaiting_input`` and the api-server's answer resumes it.)
 
 To make the ordinary next day a jump for two guards, the ledger of Salesforce and the CRM says they confirmed only a
@@ -40,6 +41,30 @@ def login(services: AirflowServices, user: str) -> requests.Session:
                          json={"username": user, "password": password}).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     return session
+
+
+def answered_in_a_browser(services: AirflowServices, user: str, url: str, answer: dict) -> int | None:
+    """The status of ``answer`` sent as ``user`` from a browser signed in through Airflow's login page, with the
+    session the UI keeps (its cookie); None where no browser can run here."""
+    from tests.support.browser import chromium_missing, launch, sign_in
+
+    if chromium_missing():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    password = json.loads((services.home / "simple_auth_manager_passwords.json.generated").read_text())[user]
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{services.port}/auth/login/")
+            sign_in(page, user, password)
+            page.wait_for_function("() => !location.pathname.startsWith('/auth/login')", timeout=60_000)
+            return page.evaluate("""async ([url, answer]) => (await fetch(url, {method: 'PATCH',
+                headers: {'Content-Type': 'application/json'}, body: JSON.stringify(answer)})).status""",
+                                 [url, answer])
+        finally:
+            browser.close()
 
 
 def forget_confirmations(warehouse, name: str) -> None:
@@ -82,6 +107,7 @@ def test_the_owner_decides_a_blocked_push_and_nobody_else_may(world, after_a_goo
         for intruder in ("admin", owner_user("crm")):  # not the owner: refused, whatever their role
             refused = login(services, intruder).patch(detail("salesforce"), json=answer, timeout=30)
             assert refused.status_code == 403, refused.text
+        assert answered_in_a_browser(services, owner_user("crm"), detail("salesforce"), answer) in (403, None)
         assert states(services, run_id)[tasks.decide_task_id("salesforce")] == WAITING  # still waiting
         approved = login(services, owner_user("salesforce")).patch(detail("salesforce"), json=answer, timeout=30)
         assert approved.status_code == 200, approved.text

@@ -81,14 +81,19 @@ class ApiServer:
         self.services.stop()
 
 
+def sign_in(page, user: str, password: str) -> None:
+    """On Airflow's login page, sign in as ``user``."""
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 def log_in(page, server: ApiServer, path: str) -> None:
     """Open ``path``: the page sends a browser without a login to Airflow's login page, which signs in as admin and
     comes back."""
     page.goto(server.base + path)
     page.wait_for_url("**/auth/login**")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", server.admin_password())
-    page.click("button[type=submit]")
+    sign_in(page, "admin", server.admin_password())
     page.wait_for_url(f"**{path}**")
 
 
