@@ -5,8 +5,9 @@ one push per consumer (a blocked one asks its owner: approve or reject) -> summa
 builds its feed date in a workspace of its own, the gates audit that build, and only what passed is published to
 ``marts`` and ``exports`` (atomically), and only then pushed. A broken raw feed or mart stops every consumer, a
 broken export stops only its own consumer, and whoever failed pages once. Runs of different days run side by side;
-a second run of a running day waits for it. Every task works out its feed date from its own context (the
-``feed_date`` param, else the logical date). Read it as a table of contents; every task calls the ``top_items``
+a second run of a running day waits for it. A day runs when the landing side announces it ready, its partition
+key the feed date (dags/landing.py). Every task works out its feed date from its own context (the ``feed_date``
+param, else the partition key, else the logical date). Read it as a table of contents; every task calls the ``top_items``
 package (plugins/top_items/tasks.py).
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-from airflow.sdk import Param, PokeReturnValue, TaskGroup, dag, get_current_context, task
+from airflow.sdk import Param, PartitionedAssetTimetable, PokeReturnValue, TaskGroup, dag, get_current_context, task
 
-from top_items import alerts, assets, lineage, settings, tasks
+from top_items import alerts, assets, feed_dates, lineage, settings, tasks
 from top_items.activation.approval import BlockedPushApproval
+from top_items.landing.watcher import READY
 from top_items.quality.contracts import EXPORT_GATE_PREFIX, datasets_for_gate
 from top_items.registry import consumers
 from top_items.transform.models import discover
@@ -29,7 +31,7 @@ GATE_TASK_PREFIX = "gate_"
 def _day() -> tuple[str, str]:
     """This run's feed date and run id, from the running task's own context."""
     context = get_current_context()
-    return tasks.resolve_feed_date(context["params"].get("feed_date"), context.get("logical_date")), context["run_id"]
+    return tasks.resolve_feed_date(*feed_dates.inputs(context)), context["run_id"]
 
 
 def _gate_task_id(gate: str) -> str:
@@ -106,7 +108,7 @@ def run_summary() -> str:
 
 
 @dag(
-    schedule="@daily",
+    schedule=PartitionedAssetTimetable(assets=READY),  # a run per feed date the landing side found ready
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=12,  # above a backfill's default of 10
@@ -117,7 +119,8 @@ def run_summary() -> str:
                   "on_success_callback": alerts.on_task_recovery, "weight_rule": "upstream"},
     params={
         "feed_date": Param(None, type=["null", "string"], format="date",
-                           description="Feed date to process (YYYY-MM-DD); defaults to the run's logical date."),
+                           description="Feed date to process (YYYY-MM-DD); defaults to the run's partition key, "
+                                       "else its logical date."),
         "dry_run": Param(False, type="boolean", description="Plan every push and log the plan; push nothing."),
         "override_volume_guard": Param([], type="array", items={"type": "string"},
                                        description="Consumers whose volume guard this run ignores (logged)."),

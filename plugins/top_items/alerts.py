@@ -37,7 +37,7 @@ def feed_date_of(context) -> str | None:
     """The run's feed date, as the tasks resolve it."""
     requested = context["params"].get("feed_date")
     try:
-        return feed_dates.of_run(requested, context.get("logical_date"))
+        return feed_dates.of_run(*feed_dates.inputs(context))
     except ValueError:  # the failure being reported may be that very param: the alert names it as it was given
         return str(requested)
 

@@ -31,6 +31,8 @@ REFERENCE_PREFIX = "reference"
 # (docs/landing.md); its URL differs per environment, so the watcher reads it from this Airflow variable.
 LANDING_QUEUE = "landing-events"
 LANDING_QUEUE_URL_VARIABLE = "landing_queue_url"
+# A simulated world's clock for the landing side (top_items/landing/clock.py); unset in production.
+LANDING_CLOCK_VARIABLE = "landing_clock"
 LANDING_PREFIXES = (FEED_PREFIX, REFERENCE_PREFIX)
 RETAILER_APP_BUCKET = "retailer-app"
 RETAILER_APP_PREFIX = "top-items"

@@ -17,11 +17,12 @@ from top_items.connections import s3_client, warehouse_connection
 log = logging.getLogger(__name__)
 
 
-def resolve_feed_date(requested: str | None, logical_date) -> str:
+def resolve_feed_date(requested: str | None, logical_date, partition_key: str | None = None) -> str:
     """The run's feed date (``feed_dates.of_run``); a run that has none fails at once."""
-    feed_date = feed_dates.of_run(requested, logical_date)
+    feed_date = feed_dates.of_run(requested, logical_date, partition_key)
     if feed_date is None:
-        raise AirflowFailException("this run has no logical date (asset-triggered?): pass the feed_date param")
+        raise AirflowFailException("this run has no feed date (no param, partition key or logical date): "
+                                   "pass the feed_date param")
     return feed_date
 
 

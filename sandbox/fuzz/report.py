@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from sandbox.fuzz.run import CONTAINED, OUTCOMES, STOPPED, Verdict
 
@@ -41,9 +41,12 @@ def table(verdicts: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
-def normal_days(days: list[tuple[str, str, int, int]]) -> str:
+def normal_days(days: list[tuple[str, str, int, list[str]]]) -> str:
     pages = [(day, state, paged) for day, state, paged, _ in days if paged or state != "success"]
+    # A warning names its check and measured value: the check, the part before " = ", is what repeats.
+    warned = Counter(note.split(" = ")[0] for *_, notes in days for note in notes)
     lines = [f"{len(days)} normal days: {len(pages)} with a page or a failed run (false alarms), "
-             f"{sum(w for *_, w in days)} warnings in all"]
+             f"{sum(warned.values())} warnings in all"]
     lines += [f"  false alarm {day}: run {state}, {paged} page(s)" for day, state, paged in pages]
+    lines += [f"  {count} x {check}" for check, count in warned.most_common()]
     return "\n".join(lines)

@@ -159,9 +159,9 @@ class Fuzzer:
         self.progress(f"{mutant.label}: {outcome}{', named' if named else ''} ({len(seen.alerts)} alert(s))")
         return Verdict(mutant, outcome, named, seen.alerts, faults, differing)
 
-    def normal_days(self, days: int) -> list[tuple[str, str, int, int]]:
-        """Clean days one after another: (day, run state, pages, warnings); a page on a normal day is a false
-        alarm."""
+    def normal_days(self, days: int) -> list[tuple[str, str, int, list[str]]]:
+        """Clean days one after another: (day, run state, pages, the checks that warned); a page on a normal day is
+        a false alarm."""
         from top_items.connections import s3_client, warehouse_connection
         from top_items.summary import gather
 
@@ -177,12 +177,17 @@ class Fuzzer:
             with warehouse_connection() as conn:
                 warnings = _warnings(gather(conn, day))
             found.append((day, state, len(self.destinations.alarms()) - raised, warnings))
-            self.progress(f"normal day {day}: run {state}, {found[-1][2]} page(s), {warnings} warning(s)")
+            self.progress(f"normal day {day}: run {state}, {found[-1][2]} page(s), {len(warnings)} warning(s)"
+                          + "".join(f"\n  {note}" for note in warnings))
         return found
 
 
-def _warnings(summary: dict) -> int:
-    return sum(gate["warned"] for gate in summary["gates"])
+def _warnings(summary: dict) -> list[str]:
+    """The day's warned checks, as the summary notes them ("warn: dataset check = value (threshold ...)")."""
+    from top_items.quality.outcomes import WARN
+
+    return [note for gate in summary["gates"] for note in (gate["notes"] or "").split("; ")
+            if note.startswith(f"{WARN}: ")]
 
 
 def _close_incidents() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.support import landing_queue
 from tests.support.airflow_services import AirflowServices
 from tests.support.landing import REFERENCE_DAY, D, put, put_reference
 from top_items import settings
+from top_items.landing import clock
 from top_items.landing.events import FEED, REFERENCE
 from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS
 
@@ -38,7 +40,10 @@ def sqs(world, s3):
 
 @pytest.fixture
 def services(world, warehouse, s3, sqs, tmp_path):
-    running = AirflowServices(world, tmp_path / "airflow", parallelism=4, triggerer=True).start()
+    # The landing side's clock reads the evening of D: no day is past its cutoff, so nothing is announced ready.
+    evening = datetime.combine(date.fromisoformat(D), datetime.min.time(), timezone.utc) + timedelta(hours=20)
+    env = {f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}": clock.setting(evening)}
+    running = AirflowServices(world, tmp_path / "airflow", parallelism=4, triggerer=True, env=env).start()
     try:
         running.wait_for_dag(DAG)
         yield running
@@ -109,5 +114,6 @@ def test_landings_become_records_and_partitioned_events_once_each(services, worl
     assert {kind: partition_events(services, LANDED[kind]) for kind in (FEED, REFERENCE)} == announced
     last = runs[-1][0]
     assert {task: state for run_id, task, state, *_ in services.task_instances(DAG) if run_id == last} == \
-        {"record_landings": "success", f"announce_{FEED}": "skipped", f"announce_{REFERENCE}": "skipped"}
+        {"record_landings": "success", f"announce_{FEED}": "skipped", f"announce_{REFERENCE}": "skipped",
+         "load_reference_snapshots": "success", "announce_ready_days": "skipped"}
     assert [dag for (dag,) in services.query("select distinct dag_id from dag_run")] == [DAG]

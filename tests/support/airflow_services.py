@@ -24,7 +24,8 @@ TERMINAL = ("success", "failed")
 
 
 class AirflowServices:
-    def __init__(self, world, home: Path, *, parallelism: int = 8, triggerer: bool = False):
+    def __init__(self, world, home: Path, *, parallelism: int = 8, triggerer: bool = False,
+                 env: dict[str, str] | None = None):
         self.home = home
         self.triggerer = triggerer
         self.port = processes.free_port()
@@ -47,6 +48,7 @@ class AirflowServices:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             airflow_users.USERS_SETTING: airflow_users.users_setting(),
+            **(env or {}),
         }
         self.pids: list[int] = []
 

@@ -17,6 +17,7 @@ from top_items.transform.models import discover
 REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 PIPELINE, SIMULATION, RECONCILE, LANDING = "top_items_pipeline", "simulate_source_systems", "reconcile", "landing"
+CLOCK = "landing_clock"
 CONSUMERS = tuple(consumers())
 GATES = {"gate_raw", "gate_marts", *(f"gate_export_{consumer}" for consumer in CONSUMERS)}
 # The steps that ask a consumer's owner about a blocked push: they read ops and write only Airflow's metadata.
@@ -55,12 +56,12 @@ def test_dags_import_without_errors(dagbag):
 
 
 def test_every_dag_is_defined(dagbag):
-    assert set(dagbag.dags) == {PIPELINE, SIMULATION, RECONCILE, LANDING}
+    assert set(dagbag.dags) == {PIPELINE, SIMULATION, RECONCILE, LANDING, CLOCK}
 
 
 def test_landing_runs_on_the_queue_watchers_events_and_announces_each_kind_partitioned(dagbag):
     from top_items.landing.events import FEED, REFERENCE
-    from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS
+    from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS, READY
 
     dag = dagbag.dags[LANDING]
     assert (dag.schedule, dag.catchup, dag.max_active_runs) == ([LANDING_EVENTS], False, 1)
@@ -68,7 +69,21 @@ def test_landing_runs_on_the_queue_watchers_events_and_announces_each_kind_parti
     assert watcher.trigger.kwargs["waiter_delay"] == POLL_SECONDS
     assert {kind: dag.get_task(f"announce_{kind}").outlets for kind in (FEED, REFERENCE)} == \
         {kind: [LANDED[kind]] for kind in (FEED, REFERENCE)}
-    assert dag.get_task("record_landings").downstream_task_ids == {f"announce_{kind}" for kind in (FEED, REFERENCE)}
+    assert dag.get_task("record_landings").downstream_task_ids == {
+        *(f"announce_{kind}" for kind in (FEED, REFERENCE)), "load_reference_snapshots", "announce_ready_days"}
+    assert dag.get_task("announce_ready_days").outlets == [READY]
+    assert dag.get_task("load_reference_snapshots").downstream_task_ids == {"announce_ready_days"}
+
+
+def test_the_landing_clock_ticks_at_the_cutoff_and_the_deadline_only(dagbag):
+    from top_items import rules
+    from top_items.landing.watcher import READY
+
+    policy = rules.variables()
+    dag = dagbag.dags[CLOCK]
+    assert sorted(timetable.expression for timetable in dag.schedule.timetables) == sorted(
+        f"0 {policy[name] % 24} * * *" for name in ("landing_cutoff_hours", "landing_deadline_hours"))
+    assert [task.outlets for task in dag.tasks] == [[READY]]
 
 
 def test_reconcile_has_one_task_per_consumer_and_runs_weekly(dagbag):
@@ -221,9 +236,18 @@ def test_publish_declares_every_published_table_as_asset(pipeline):
     assert outlets == {f"warehouse.{model.qualified_name}" for model in discover() if model.layer != "staging"}
 
 
-@pytest.mark.parametrize("dag_id", [PIPELINE, SIMULATION])
-def test_schedule_is_daily_without_catchup(dagbag, dag_id):
-    dag = dagbag.dags[dag_id]
+def test_the_pipeline_runs_on_the_days_the_landing_side_announces_ready_not_on_a_clock(pipeline):
+    from airflow.sdk import PartitionedAssetTimetable
+
+    from top_items.landing.watcher import READY
+
+    assert isinstance(pipeline.schedule, PartitionedAssetTimetable)
+    assert pipeline.schedule.asset_condition == READY
+    assert pipeline.params["feed_date"] is None  # no param: the run's partition key decides
+
+
+def test_the_simulator_is_daily_without_catchup(dagbag):
+    dag = dagbag.dags[SIMULATION]
     assert (dag.schedule, dag.catchup) == ("@daily", False)
     assert dag.params["feed_date"] is None  # no param: the run's logical date decides
 
@@ -247,7 +271,7 @@ def test_parsing_a_dag_file_opens_no_connection(monkeypatch, dag_file):
     monkeypatch.setattr(psycopg.Connection, "connect", classmethod(refuse))
     monkeypatch.setattr(psycopg, "connect", refuse)
     namespace = runpy.run_path(str(dag_file), run_name=f"parse_check_{dag_file.stem}")
-    assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE, LANDING))
+    assert any(name in namespace for name in (PIPELINE, SIMULATION, RECONCILE, LANDING, CLOCK))
 
 
 def test_parsing_the_dag_file_imports_no_heavy_module():

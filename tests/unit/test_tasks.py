@@ -25,6 +25,12 @@ def test_resolve_feed_date(requested, logical_date, expected):
     assert resolve_feed_date(requested, logical_date) == expected
 
 
+def test_a_run_the_landing_side_started_has_its_day_as_partition_key():
+    assert resolve_feed_date(None, None, "2026-11-25") == "2026-11-25"
+    assert resolve_feed_date("2026-11-05", None, "2026-11-25") == "2026-11-05"  # the param still wins
+    assert resolve_feed_date(None, LOGICAL_DATE, "2026-11-25") == "2026-11-25"
+
+
 def test_no_param_and_no_logical_date_fails_and_says_to_pass_feed_date():
     with pytest.raises(AirflowFailException, match="feed_date"):
         resolve_feed_date(None, None)

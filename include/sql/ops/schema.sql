@@ -159,3 +159,20 @@ create table if not exists ops.landings (
 );
 alter table ops.landings add column if not exists store_id text;  -- tables made before it was recorded
 create index if not exists landings_day on ops.landings (kind, day);
+
+-- What the landing side decided about each feed date (top_items/landing/days.py): 'ready' (the day was announced,
+-- reason complete or cutoff), 'rerun' (a feed landed after it, within the late window: the day runs again),
+-- 'too_late' (a feed landed after the late window: audited and told, never loaded), 'missed_deadline' (the
+-- deadline passed before the day was ready: paged, not published). A day is announced ready and misses its
+-- deadline once each; the unique index makes a second decision, from a duplicate or a racing clock, a no-op.
+create table if not exists ops.day_announcements (
+    day          date not null,
+    event        text not null check (event in ('ready', 'rerun', 'too_late', 'missed_deadline')),
+    reason       text not null,
+    expected     integer not null,
+    landed       integer not null,
+    stores       text[] not null default '{}',  -- the missing stores (ready, missed_deadline), the late ones else
+    announced_at timestamptz not null default now()
+);
+create unique index if not exists day_announcements_once on ops.day_announcements (day, event)
+    where event in ('ready', 'missed_deadline');

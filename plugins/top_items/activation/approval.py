@@ -21,6 +21,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOper
 from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowSkipException
 
+from top_items import feed_dates
 from top_items.activation import decisions
 from top_items.activation.decisions import APPROVE, REJECT, TIMEOUT
 from top_items.activation.errors import DecisionRefused
@@ -79,7 +80,7 @@ class BlockedPushApproval(HITLOperator):
         from top_items.activation import ledger
         from top_items.connections import warehouse_connection
 
-        feed_date = tasks.resolve_feed_date(context["params"].get("feed_date"), context.get("logical_date"))
+        feed_date = tasks.resolve_feed_date(*feed_dates.inputs(context))
         with warehouse_connection() as conn:
             blocked = ledger.blocked_run(conn, self.consumer, context["run_id"])
         if blocked is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from top_items.landing import events, record
+from top_items.landing import days, events, notices, record
 
 log = logging.getLogger(__name__)
 
@@ -15,12 +15,20 @@ def batches(asset_events) -> list[list[dict]]:
             if event.extra.get("from_trigger") and event.extra.get("payload", {}).get("status") == "success"]
 
 
-def record_delivered(conn, asset_events) -> dict[str, list[str]]:
-    """Record the landings the watcher's events announce; per kind, the days something new landed for."""
+STORES = "stores"  # the key of record_delivered's answer that maps a feed date to its stores with a new feed
+
+
+def record_delivered(conn, asset_events) -> dict:
+    """Record the landings the watcher's events announce: per kind, the days something new landed for; under
+    ``STORES``, per feed date, the stores whose feed is new."""
     landed = events.from_batches(batches(asset_events))
     new = record.record(conn, landed)
     log.info("%d landings delivered, %d new", len(landed), len(new))
-    return {kind: record.days(new, kind) for kind in (events.FEED, events.REFERENCE)}
+    stores: dict[str, list[str]] = {}
+    for landing in new:
+        if landing.kind == events.FEED:
+            stores.setdefault(landing.day, []).append(landing.store_id)
+    return {**{kind: record.days(new, kind) for kind in (events.FEED, events.REFERENCE)}, STORES: stores}
 
 
 def partitions(outlet, days: list[str]) -> bool:
@@ -28,3 +36,21 @@ def partitions(outlet, days: list[str]) -> bool:
     if days:
         outlet.add_partitions(days)
     return bool(days)
+
+
+def decided(conn, decisions: list[days.Decision]) -> list[str]:
+    """Log and tell the decisions; the days to run (each once, in order)."""
+    for decision in decisions:
+        log.info("%s", decision.line())
+    notices.tell(conn, decisions)
+    return sorted({decision.day for decision in decisions if decision.runs})
+
+
+def ready_after_landings(conn, new: dict, now) -> list[str]:
+    """The days this batch of landings makes ready (or re-runs), the others decided and told."""
+    return decided(conn, days.after_landings(conn, new[STORES], new[events.REFERENCE], now))
+
+
+def ready_at_clock(conn, now) -> list[str]:
+    """The days the clock's tick makes ready at their cutoff, the missed deadlines told."""
+    return decided(conn, days.at_clock(conn, now))

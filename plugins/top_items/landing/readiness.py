@@ -1,4 +1,4 @@
-"""Whether a feed date's feeds have landed enough to run it: the readiness policy of include/sql/vars.yml
+"""Whether a feed date's feeds (and reference snapshots) have landed enough to run it: the readiness policy of include/sql/vars.yml
 (``landing_cutoff_hours``, ``landing_cutoff_share``, ``landing_deadline_hours``), computed in SQL over
 ``ops.landings`` and the stores snapshot in force (include/sql/ops/landing_readiness.sql).
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from top_items import rules, sqlfiles
+from top_items import rules, settings, sqlfiles
 
 QUERY = "ops/landing_readiness.sql"
 READY = ("complete", "cutoff")  # the states in which the day may run; "waiting" and "late" may not
@@ -30,5 +30,6 @@ class DayReadiness:
 
 def readiness(conn, feed_date: str, now: datetime) -> DayReadiness:
     [statement] = sqlfiles.statements(sqlfiles.read(QUERY))
-    row = conn.execute(statement, {**rules.variables(), "feed_date": feed_date, "now": now}).fetchone()
+    row = conn.execute(statement, {**rules.variables(), "feed_date": feed_date, "now": now,
+                                   "reference_tables": len(settings.REFERENCE_TABLES)}).fetchone()
     return DayReadiness(state=row[0], expected=row[1], landed=row[2], missing=list(row[3]))

@@ -43,3 +43,7 @@ LANDING_EVENTS = Asset(name="landing_events", uri=f"sqs://{settings.LANDING_QUEU
 LANDED = {FEED: Asset(name="landed_feeds", uri=f"s3://{settings.LANDING_BUCKET}/{settings.FEED_PREFIX}/landed"),
           REFERENCE: Asset(name="landed_reference_snapshots",
                            uri=f"s3://{settings.LANDING_BUCKET}/{settings.REFERENCE_PREFIX}/landed")}
+
+# One event per feed date the landing side decided to run (top_items/landing/days.py: ready, or a late feed's
+# re-run), its partition key the day: what the pipeline is scheduled on.
+READY = Asset(name="ready_feed_dates", uri=f"s3://{settings.LANDING_BUCKET}/{settings.FEED_PREFIX}/ready")

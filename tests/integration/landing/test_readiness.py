@@ -3,14 +3,15 @@ the cutoff with enough of them, late past the deadline, waiting otherwise (inclu
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from math import ceil
 
 import pytest
 
 from top_items import rules, settings
-from top_items.landing import events, readiness, record
+from top_items.landing import readiness
+from tests.support import landing_records
+from tests.support.landing_records import snapshot
 
 D = "2026-11-25"
 DAY_END = datetime(2026, 11, 26, tzinfo=timezone.utc)
@@ -20,19 +21,12 @@ DEADLINE = DAY_END + timedelta(hours=rules.variables()["landing_deadline_hours"]
 ENOUGH = ceil(len(STORES) * rules.variables()["landing_cutoff_share"])
 
 
-def snapshot(conn, snapshot_date: str, stores: list[str]) -> None:
-    conn.execute("insert into raw.snapshots (table_name, snapshot_date, source_file, checksum_sha256, row_count) "
-                 "values ('stores', %s, 'stores.csv', 'x', %s)", (snapshot_date, len(stores)))
-    for store in stores:
-        conn.execute("insert into raw.stores (snapshot_date, store_id, store_name, market_id, license_type, "
-                     "source_file) values (%s, %s, %s, 'M01', 'beer_wine', 'stores.csv')", (snapshot_date, store,
-                                                                                            store))
-
-
 def land(conn, stores: list[str], day: str = D) -> None:
-    base = events.Landing(bucket=settings.LANDING_BUCKET, key="", etag="e1", size=1,
-                          event_time="2026-11-25T06:00:00Z", kind=events.FEED, day=day, sequencer=None)
-    record.record(conn, [replace(base, key=settings.feed_key(day, store), store_id=store) for store in stores])
+    landing_records.land(conn, stores, day)
+
+
+def land_references(conn, day: str = D, tables=settings.REFERENCE_TABLES) -> None:
+    landing_records.land_references(conn, day, tables)
 
 
 @pytest.fixture
@@ -48,10 +42,15 @@ def judge(conn, now: datetime) -> tuple:
     return found.state, found.ready, found.expected, found.landed, found.missing
 
 
-def test_every_store_in_force_landed_is_complete_at_once(stores_in_force):
+def test_every_store_in_force_and_every_reference_snapshot_landed_is_complete_at_once(stores_in_force):
     land(stores_in_force, STORES)
     land(stores_in_force, ["S9999"])  # a store not in the snapshot in force counts for nothing
-    assert judge(stores_in_force, DAY_END - timedelta(hours=12)) == ("complete", True, 10, 10, [])
+    land_references(stores_in_force, tables=settings.REFERENCE_TABLES[:-1])
+    land_references(stores_in_force, day="2026-11-24")  # another day's snapshots count for nothing
+    before = DAY_END - timedelta(hours=12)
+    assert judge(stores_in_force, before) == ("waiting", False, 10, 10, [])  # a reference snapshot still to land
+    land_references(stores_in_force, tables=settings.REFERENCE_TABLES[-1:])
+    assert judge(stores_in_force, before) == ("complete", True, 10, 10, [])
 
 
 def test_enough_stores_are_ready_at_the_cutoff_and_not_before(stores_in_force):

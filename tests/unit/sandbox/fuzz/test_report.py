@@ -34,7 +34,9 @@ def test_tally_counts_each_outcome_and_pairs_apart():
 
 
 def test_a_page_on_a_normal_day_is_a_false_alarm():
-    text = normal_days([("2026-11-01", "success", 0, 2), ("2026-11-02", "success", 1, 0),
-                        ("2026-11-03", "failed", 0, 0)])
-    assert text.startswith("3 normal days: 2 with a page or a failed run (false alarms), 2 warnings in all")
+    warned = ["warn: raw.skus rows vs normal = 3.1 (threshold -2..2)", "warn: raw.stores rows vs normal = 2.5"]
+    text = normal_days([("2026-11-01", "success", 0, warned), ("2026-11-02", "success", 1, warned[:1]),
+                        ("2026-11-03", "failed", 0, [])])
+    assert text.startswith("3 normal days: 2 with a page or a failed run (false alarms), 3 warnings in all")
+    assert "2 x warn: raw.skus rows vs normal" in text and "1 x warn: raw.stores rows vs normal" in text
     assert "false alarm 2026-11-02" in text and "false alarm 2026-11-03" in text

@@ -1,0 +1,43 @@
+"""The time the landing side judges readiness by: the wall clock, or a simulated one.
+
+A simulated world replays old feed dates, whose cutoff passed long ago by the wall clock; it sets the Airflow
+variable ``settings.LANDING_CLOCK_VARIABLE`` to ``{"start": <simulated instant>, "at": <wall instant>, "speed": n}``
+so that the landing side's now is ``start + (wall now - at) x speed``: a cutoff six hours away is minutes away at
+speed 60. Unset (production), now is the wall clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from top_items import settings
+
+
+def simulated(spec: dict, wall: datetime) -> datetime:
+    start, at = (datetime.fromisoformat(spec[field]) for field in ("start", "at"))
+    return start + (wall - at) * float(spec.get("speed", 1))
+
+
+def now(wall: datetime | None = None) -> datetime:
+    from airflow.sdk import Variable
+
+    wall = wall or datetime.now(UTC)
+    spec = Variable.get(settings.LANDING_CLOCK_VARIABLE, default=None)
+    return simulated(json.loads(spec), wall) if spec else wall
+
+
+def ticks() -> list[str]:
+    """The clock's crons, UTC: the cutoff's and the deadline's hour after a day ends (include/sql/vars.yml). The
+    only clocks of the landing side: readiness is otherwise decided when something lands."""
+    from top_items import rules
+
+    policy = rules.variables()
+    hours = sorted({int(policy[name]) % 24 for name in ("landing_cutoff_hours", "landing_deadline_hours")})
+    return [f"0 {hour} * * *" for hour in hours]
+
+
+def setting(start: datetime, speed: float = 1, wall: datetime | None = None) -> str:
+    """The variable's value for a simulated clock that reads ``start`` now (or at ``wall``) and runs ``speed``
+    times faster than the wall clock."""
+    return json.dumps({"start": start.isoformat(), "at": (wall or datetime.now(UTC)).isoformat(), "speed": speed})

@@ -1,0 +1,23 @@
+"""The landing side's clock: the wall clock, or a simulated one that starts at a chosen instant and runs faster."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from top_items import settings
+from top_items.landing import clock
+
+WALL = datetime(2026, 12, 3, 20, 0, tzinfo=timezone.utc)
+
+
+def test_unset_it_is_the_wall_clock(monkeypatch):
+    monkeypatch.delenv(f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}", raising=False)
+    assert clock.now(WALL) == WALL
+
+
+def test_a_simulated_clock_runs_from_its_start_at_its_speed(monkeypatch):
+    spec = {"start": "2026-11-26T05:00:00+00:00", "at": WALL.isoformat(), "speed": 60}
+    monkeypatch.setenv(f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}", json.dumps(spec))
+    assert clock.now(WALL) == datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+    assert clock.now(WALL + timedelta(minutes=1)) == datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
