@@ -7,8 +7,8 @@ builds its feed date in a workspace of its own, the gates audit that build, and 
 broken export stops only its own consumer, and whoever failed pages once. Runs of different days run side by side;
 a second run of a running day waits for it. A day runs when the landing side announces it ready, its partition
 key the feed date (dags/landing.py). Every task works out its feed date from its own context (the ``feed_date``
-param, else the partition key, else the logical date). Read it as a table of contents; every task calls the ``top_items``
-package (plugins/top_items/tasks.py).
+param, else the partition key, else the logical date). Read it as a table of contents; every task calls the
+``top_items`` package (plugins/top_items/tasks.py).
 """
 
 from __future__ import annotations

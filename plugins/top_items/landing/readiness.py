@@ -1,6 +1,6 @@
-"""Whether a feed date's feeds (and reference snapshots) have landed enough to run it: the readiness policy of include/sql/vars.yml
-(``landing_cutoff_hours``, ``landing_cutoff_share``, ``landing_deadline_hours``), computed in SQL over
-``ops.landings`` and the stores snapshot in force (include/sql/ops/landing_readiness.sql).
+"""Whether a feed date's feeds (and reference snapshots) have landed enough to run it: the readiness policy of
+include/sql/vars.yml (``landing_cutoff_hours``, ``landing_cutoff_share``, ``landing_deadline_hours``), computed in SQL
+over ``ops.landings`` and the stores snapshot in force (include/sql/ops/landing_readiness.sql).
 
 Not the promotion bar of ``top_items/readiness.py``: this says when a day may start, that one what a consumer needs.
 """

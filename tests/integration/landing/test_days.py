@@ -8,10 +8,10 @@ from math import ceil
 
 import pytest
 
+from tests.support.landing_records import land, land_references, snapshot
 from top_items import rules
 from top_items.landing import days
 from top_items.landing.days import MISSED, READY, RERUN, TOO_LATE
-from tests.support.landing_records import land, land_references, snapshot
 
 D = "2026-11-25"
 STORES = [f"S{n:04d}" for n in range(1, 21)]

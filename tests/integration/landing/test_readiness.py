@@ -8,10 +8,10 @@ from math import ceil
 
 import pytest
 
-from top_items import rules, settings
-from top_items.landing import readiness
 from tests.support import landing_records
 from tests.support.landing_records import snapshot
+from top_items import rules, settings
+from top_items.landing import readiness
 
 D = "2026-11-25"
 DAY_END = datetime(2026, 11, 26, tzinfo=timezone.utc)
