@@ -108,10 +108,11 @@ def run_summary() -> str:
 
 
 @dag(
+    dag_id=settings.PIPELINE_DAG_ID,
     schedule=PartitionedAssetTimetable(assets=READY),  # a run per feed date the landing side found ready
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    max_active_runs=12,  # above a backfill's default of 10
+    max_active_runs=12,  # the days of a backfill (python -m top_items backfill) side by side
     template_searchpath=[str(settings.SQL_DIR)],
     # weight_rule upstream: a task later in a run outranks the start of another run, so runs that have begun finish
     # first and waiting claims never take the last worker slots from the day they wait for.

@@ -41,6 +41,7 @@ create table if not exists ops.alert_deliveries (
     detail text
 );
 create index if not exists alert_deliveries_recipient on ops.alert_deliveries (route, recipient, delivery_id);
+alter table ops.alert_deliveries add column if not exists feed_date text;  -- the day the alert was about, if one
 """
 
 
@@ -135,7 +136,7 @@ def deliver(alert: dict, recipients: list[Recipient], conn=None) -> dict[Recipie
 def record(alert: dict, outcome: dict[Recipient, str | None], conn=None) -> None:
     """One ops.alert_deliveries row per recipient."""
     rows = [(r.route, r.address, alert.get("dedup_key"), alert.get("event"),
-             DELIVERED if error is None else FAILED, error) for r, error in outcome.items()]
+             DELIVERED if error is None else FAILED, error, alert.get("feed_date")) for r, error in outcome.items()]
     try:
         if conn is None:
             from top_items.connections import warehouse_connection
@@ -154,8 +155,8 @@ def _insert(conn, rows: list[tuple]) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtext('ops.alert_deliveries'))")
         conn.execute(DELIVERIES_DDL)
         with conn.cursor() as cur:
-            cur.executemany("insert into ops.alert_deliveries (route, recipient, dedup_key, event, outcome, detail) "
-                            "values (%s, %s, %s, %s, %s, %s)", rows)
+            cur.executemany("insert into ops.alert_deliveries (route, recipient, dedup_key, event, outcome, detail, "
+                            "feed_date) values (%s, %s, %s, %s, %s, %s, %s)", rows)
 
 
 def last_delivery(conn, recipient: Recipient) -> str | None:
@@ -165,4 +166,14 @@ def last_delivery(conn, recipient: Recipient) -> str | None:
         return None
     row = conn.execute("select outcome from ops.alert_deliveries where route = %s and recipient = %s "
                        "order by delivery_id desc limit 1", (recipient.route, recipient.address)).fetchone()
+    return row[0] if row else None
+
+
+def told_about(conn, recipient: Recipient, feed_date: str, events: tuple[str, ...]) -> str | None:
+    """The dedup key of an alert of one of ``events`` about ``feed_date`` delivered to the recipient, if any."""
+    if conn.execute("select to_regclass('ops.alert_deliveries')").fetchone()[0] is None:
+        return None
+    row = conn.execute("select dedup_key from ops.alert_deliveries where route = %s and recipient = %s "
+                       "and feed_date = %s and event = any(%s) and outcome = %s order by delivery_id limit 1",
+                       (recipient.route, recipient.address, feed_date, list(events), DELIVERED)).fetchone()
     return row[0] if row else None

@@ -1,5 +1,5 @@
 """``python -m top_items``: the operator's commands: read-outs of what the pipeline did, and the few changes a
-person makes (overrides, reconcile, take-back, pause).
+person makes (overrides, reconcile, take-back, pause, a backfill of past days).
 
 The pipeline itself only runs under Airflow (``airflow dags test top_items_pipeline D``): one control plane.
 """
@@ -99,9 +99,13 @@ def _readiness(args) -> int:
     if os.environ.get("AIRFLOW_CONN_WAREHOUSE"):
         from top_items.connections import warehouse_connection
 
+        from top_items.summary import freshness_lines
+
         with warehouse_connection() as conn:
             print(readiness.table(conn))
             unearned = readiness.unearned(conn)
+            print("\nFreshness promises (consumers.yml fresh_by; the last due instant of each):")
+            print("\n".join(f"  {line}" for line in freshness_lines(conn)))
     else:
         print(readiness.table())
         unearned = readiness.unearned()
@@ -258,6 +262,14 @@ def _test_alert(args) -> int:
     return 1 if failed else 0
 
 
+def _backfill(args) -> int:
+    from top_items import backfill
+
+    for run_id in backfill.create(args.from_date, args.to_date, dry_run=args.dry_run):
+        print(run_id)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m top_items", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -265,6 +277,13 @@ def parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print the run summary of a feed date")
     summary.add_argument("--date", required=True)
     summary.set_defaults(func=_summary)
+
+    fill = sub.add_parser("backfill", help="re-run a range of past feed dates: one pipeline run per day, side by side "
+                                           "(Airflow's own backfill refuses a DAG scheduled on partitioned assets)")
+    fill.add_argument("--from", dest="from_date", required=True, help="first feed date, YYYY-MM-DD")
+    fill.add_argument("--to", dest="to_date", required=True, help="last feed date, YYYY-MM-DD")
+    fill.add_argument("--dry-run", action="store_true", help="the runs plan every push and push nothing")
+    fill.set_defaults(func=_backfill)
 
     rec = sub.add_parser("reconcile", help="read a consumer's destination back and repair drift from its export")
     rec.add_argument("consumer", help="a consumer of include/contracts/consumers.yml")

@@ -43,6 +43,7 @@ class Consumer:
     churn_items: tuple[tuple[str, str], ...] = ()
     tier: str = "internal"  # internal | external | production: the bar it must clear (top_items/readiness.py)
     alert_route: str | None = None  # how its owner's alerts are delivered: a route of top_items/alert_routes.py
+    fresh_by: str | None = None  # its freshness promise: "HH:MM" daily, or "<weekday> HH:MM" weekly, UTC
 
     @property
     def field_map(self) -> dict[str, str | None]:
@@ -88,6 +89,10 @@ def _consumer(name: str, spec: dict) -> Consumer:
         raise ValueError(f"consumers.yml: {name}.tier must be one of {TIERS}")
     if spec.get("alert_route") is not None and spec["alert_route"] not in ROUTES:
         raise ValueError(f"consumers.yml: {name}.alert_route must be one of {sorted(ROUTES)}")
+    if spec.get("fresh_by") is not None:
+        from top_items.activation.promises import parse  # raises ValueError naming what a promise must look like
+
+        parse(name, spec["fresh_by"])
     if spec.get("on_remove", "delete") not in ON_REMOVE:
         raise ValueError(f"consumers.yml: {name}.on_remove must be one of {ON_REMOVE}")
     if (spec.get("on_remove") == "clear_fields") != bool(spec["clear_fields"]):

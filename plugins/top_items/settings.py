@@ -24,6 +24,7 @@ LINEAGE_CONN_ID = "lineage"  # the lineage receiver; its extra is the OpenLineag
 LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's jobs
 
 # Buckets and prefixes (edge contract: the feed files and the retailer-app handoff).
+PIPELINE_DAG_ID = "top_items_pipeline"  # the control plane's DAG (dags/top_items_pipeline.py)
 LANDING_BUCKET = "landing"
 FEED_PREFIX = "inventory"
 REFERENCE_PREFIX = "reference"

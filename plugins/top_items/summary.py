@@ -73,10 +73,34 @@ def gather(conn, feed_date: str, run_id: str | None = None) -> dict[str, Any]:
     summary["paused"] = {name: found for name in consumers() if (found := pause.current(conn, name))}
     summary["decisions"] = decisions.of_day(conn, feed_date)
     summary["overrides"] = _overrides(conn, feed_date) if _exists(conn, "raw.overrides") else []
+    summary["freshness"] = freshness_lines(conn)
+    summary["landing"] = _rows(conn, """
+        select event, reason, expected, landed, stores from ops.day_announcements where day = %s
+        order by announced_at""", (feed_date,)) if _exists(conn, "ops.day_announcements") else []
     summary["feedback_reasons"] = _rows(conn, """
         select reason, count(*) as rows from raw.feedback_quarantine where feed_date = %s
         group by reason order by rows desc, reason""", (feed_date,)) if _exists(conn, "raw.feedback_quarantine") else []
     return summary
+
+
+def freshness_lines(conn) -> list[str]:
+    """Each consumer's freshness promise and whether its last due instant kept it (the summary and readiness)."""
+    from top_items.activation.freshness import last_verdicts
+    from top_items.activation.promises import promises
+
+    verdicts = last_verdicts(conn)
+    lines = []
+    for promise in promises():
+        found = verdicts.get(promise.consumer)
+        if found is None:
+            state = "not yet judged"
+        elif found["kept"]:
+            state = f"kept for {found['day']}"
+        else:
+            state = f"MISSED for {found['day']}" + (" (since recovered)" if found["recovered_at"] else "") \
+                + f": {found['detail']}"
+        lines.append(f"{promise.consumer:<14} fresh {promise.text():<22} {state}")
+    return lines
 
 
 def _overrides(conn, feed_date: str) -> list[dict[str, Any]]:
@@ -120,6 +144,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     feedback = [row for row in summary["loads"] if row["dataset"] == FEEDBACK_DATASET]
     reference = [row for row in summary["loads"] if row["dataset"] not in ("inventory_feed", FEEDBACK_DATASET)]
     out.append("")
+    for row in summary.get("landing", []):
+        stores = ", ".join(row["stores"][:10]) + (" ..." if len(row["stores"]) > 10 else "")
+        what = "missing" if row["event"] in ("ready", "missed_deadline") else "late"
+        out.append(f"Landing: {row['event']} ({row['reason']}), {row['landed']} of {row['expected']} stores landed"
+                   + (f"; {len(row['stores'])} {what}: {stores}" if row["stores"] else ""))
     out.append("Reference snapshots:")
     for row in reference:
         out.append(f"  {row['dataset']:<12} {row['status']:<8} {row['rows_loaded']:>9} rows  {row['source_file']}"
@@ -180,6 +209,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         out.append("  nothing published")
     for name, found in summary["paused"].items():
         out.append(f"  {name} is {pause.describe(found)} (python -m top_items pause {name} --off ...)")
+    if summary.get("freshness"):
+        out.append("Freshness promises (consumers.yml fresh_by; the last due instant of each):")
+        out += [f"  {line}" for line in summary["freshness"]]
     if summary["decisions"]:
         out.append("Decisions about this day (ops.consumer_decisions; python -m top_items decisions):")
         out += [f"  {d.consumer:<14} {d.describe()}" + (f" (restored {d.restored_date})" if d.restored_date else "")

@@ -161,6 +161,7 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
     """
     from top_items.activation.engine import sync_consumer
     from top_items.activation.errors import SyncError
+    from top_items.activation.ledger import SUCCESSFUL
 
     with warehouse_connection() as conn:
         try:
@@ -168,10 +169,22 @@ def push_to_consumer(consumer: str, feed_date: str, run_id: str, *, dry_run: boo
                                 override_volume_guard=override_volume_guard)
         except SyncError as exc:
             raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+        if not dry_run and run.outcome in SUCCESSFUL:
+            _note_freshness_recovery(conn, consumer, feed_date)
     if dry_run:
         log.info("[dry run] %s for %s: %s\n%s", consumer, feed_date, run.plan.describe(), run.detail)
     return {"outcome": run.outcome, "planned": run.planned, "succeeded": run.succeeded, "failed": run.failed,
             "records_pushed": run.records_pushed, "api_calls": run.api_calls, "location": run.location}
+
+
+def _note_freshness_recovery(conn, consumer: str, feed_date: str) -> None:
+    from top_items.activation.freshness import note_recovery
+
+    try:
+        with conn.transaction():  # a savepoint: a failure here leaves the push's own records as they are
+            note_recovery(conn, consumer, feed_date)
+    except Exception:  # noqa: BLE001 - the push stands; a recovery not noted is logged, and noted by the next push
+        log.exception("could not note the freshness recovery of %s for %s", consumer, feed_date)
 
 
 def push_task_id(consumer: str) -> str:

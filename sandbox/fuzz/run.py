@@ -24,12 +24,13 @@ from sandbox.consumers import SERVICES, Destinations
 from sandbox.fuzz.operators import CAUSES, OPERATORS, Fault, Target
 from sandbox.simulate.catalog import WorldSpec
 from sandbox.simulate.publish import write_day
+from top_items import settings
 
 log = logging.getLogger(__name__)
 
 ABSORBED, CONTAINED, STOPPED, MISSED = "absorbed", "contained", "stopped", "missed"
 OUTCOMES = (ABSORBED, CONTAINED, STOPPED, MISSED)
-PIPELINE = "top_items_pipeline"
+PIPELINE = settings.PIPELINE_DAG_ID
 
 
 @dataclass(frozen=True)

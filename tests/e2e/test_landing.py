@@ -16,7 +16,7 @@ import pytest
 
 from sandbox.world import stack
 from tests.support import landing_queue
-from tests.support.airflow_services import AirflowServices
+from tests.support.airflow_services import running
 from tests.support.landing import REFERENCE_DAY, D, put, put_reference
 from top_items import settings
 from top_items.landing import clock
@@ -43,15 +43,8 @@ def services(world, warehouse, s3, sqs, tmp_path):
     # The landing side's clock reads the evening of D: no day is past its cutoff, so nothing is announced ready.
     evening = datetime.combine(date.fromisoformat(D), datetime.min.time(), timezone.utc) + timedelta(hours=20)
     env = {f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}": clock.setting(evening)}
-    running = AirflowServices(world, tmp_path / "airflow", parallelism=4, triggerer=True, env=env).start()
-    try:
-        running.wait_for_dag(DAG)
-        yield running
-    except BaseException:
-        print(running.logs())
-        raise
-    finally:
-        running.stop()
+    with running(world, tmp_path / "airflow", (DAG,), parallelism=4, triggerer=True, env=env) as started:
+        yield started
 
 
 def watching(services) -> bool:

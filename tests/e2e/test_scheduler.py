@@ -1,6 +1,7 @@
 """Runs under the real scheduler (scheduler, dag-processor, api-server; LocalExecutor; metadata on Postgres).
 
-A backfill of five days, on 4 worker slots as `make ui` runs Airflow, runs them side by side while a manual run
+A backfill of five days (``python -m top_items backfill``: one run per day), on 4 worker slots as `make ui` runs
+Airflow, runs them side by side while a manual run
 asks for a day that is already running: the manual run waits for it (a lock, not a retry), nothing errs or
 retries, and no day reads another's tables. The fifth day is a replay of the fourth (a stale feed): it alone is
 stopped, with one alert, and reaches nobody.
@@ -15,12 +16,13 @@ import pytest
 
 from sandbox.simulate.catalog import WorldSpec
 from sandbox.simulate.publish import write_day
-from tests.support.airflow_services import AirflowServices
+from tests.support.airflow_services import running
 from tests.support.producers import replay_feeds
+from top_items import backfill, settings
 
 pytestmark = pytest.mark.timeout(1500)
 
-DAG = "top_items_pipeline"
+DAG = settings.PIPELINE_DAG_ID
 SPEC = WorldSpec(stores=8, skus=80, days=90)
 DAYS = [(date(2026, 11, 21) + timedelta(days=n)).isoformat() for n in range(5)]
 STALE_DAY = DAYS[-1]
@@ -29,20 +31,13 @@ DOUBLED_DAY = DAYS[2]
 
 @pytest.fixture
 def services(world, warehouse, s3, destinations, tmp_path):
-    running = AirflowServices(world, tmp_path / "airflow", parallelism=4).start()  # as `make ui` runs it
-    try:
-        running.wait_for_dag(DAG)
-        yield running
-    except BaseException:
-        print(running.logs())
-        raise
-    finally:
-        running.stop()
+    with running(world, tmp_path / "airflow", (DAG,), parallelism=4) as started:  # as `make ui` runs it
+        yield started
 
 
 def _backfill_run_of(services, day: str) -> str | None:
-    rows = services.query("select run_id from dag_run where dag_id = %s and run_type = 'backfill' "
-                          "and logical_date::date = %s", (DAG, day))
+    rows = services.query("select run_id from dag_run where dag_id = %s and run_id like %s and partition_key = %s",
+                          (DAG, f"{backfill.RUN_ID_PREFIX}%", day))
     return rows[0][0] if rows else None
 
 
@@ -56,8 +51,7 @@ def test_a_backfill_runs_days_side_by_side_and_a_second_run_of_a_day_waits(servi
         write_day(s3, SPEC, date.fromisoformat(day))
     replay_feeds(s3, DAYS[-2], STALE_DAY, shift_timestamps=True)
 
-    services.airflow("backfill", "create", "--dag-id", DAG, "--from-date", DAYS[0], "--to-date", DAYS[-1],
-                     "--max-active-runs", "5")
+    services.airflow("backfill", "--from", DAYS[0], "--to", DAYS[-1], module="top_items")
     holder = services._until(lambda: (run := _backfill_run_of(services, DOUBLED_DAY)) and _claimed(services, run)
                              and run, 600, f"the backfill run of {DOUBLED_DAY} never claimed its day")
     services.airflow("dags", "trigger", DAG, "--run-id", "manual__second_run",

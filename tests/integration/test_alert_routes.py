@@ -8,6 +8,7 @@ import pytest
 from sandbox.consumers import Destinations
 from sandbox.mocks.control import MockControl
 from sandbox.world.mock_connections import INBOX_CONN_ID
+from tests.support.destinations import alert_sinks
 from top_items import audience, settings
 from top_items.alert_routes import DELIVERED, FAILED, ON_CALL_RECIPIENT, deliver, last_delivery
 from top_items.alerts import send_test
@@ -17,10 +18,7 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def destinations(world) -> Destinations:
-    found = Destinations.of(world)
-    for conn_id in (settings.PAGER_CONN_ID, INBOX_CONN_ID):
-        MockControl.from_connection(world.services[conn_id]).reset()
-    return found
+    return alert_sinks(world)
 
 
 def _alert(key: str) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,11 +54,12 @@ class AirflowServices:
         }
         self.pids: list[int] = []
 
-    def airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "airflow", *args], capture_output=True, text=True,
+    def airflow(self, *args: str, check: bool = True, module: str = "airflow") -> subprocess.CompletedProcess:
+        """``python -m airflow ...`` (or another module's command line) against these services."""
+        result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
                                 env={**__import__("os").environ, **self.env}, timeout=300)
         if check and result.returncode != 0:
-            raise RuntimeError(f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+            raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
         return result
 
     def start(self) -> AirflowServices:
@@ -113,3 +116,18 @@ class AirflowServices:
                 return found
             time.sleep(2)
         raise TimeoutError(message)
+
+
+@contextmanager
+def running(world, home: Path, dags: tuple[str, ...], **options) -> Iterator[AirflowServices]:
+    """The services started, each of ``dags`` parsed and unpaused; their logs printed when the test fails."""
+    services = AirflowServices(world, home, **options).start()
+    try:
+        for dag_id in dags:
+            services.wait_for_dag(dag_id)
+        yield services
+    except BaseException:
+        print(services.logs())
+        raise
+    finally:
+        services.stop()

@@ -7,8 +7,19 @@ from top_items.activation.plan import map_row
 from top_items.alert_routes import EMAIL, HEADER_FIELDS, HEADER_PREFIX
 from top_items.registry import consumer
 
-__all__ = ["SALESFORCE_FIELDS", "Destinations", "alert_emails", "assert_destination_equals_export",
+__all__ = ["SALESFORCE_FIELDS", "Destinations", "alert_emails", "alert_sinks", "assert_destination_equals_export",
            "assert_emailed_once", "crm_records", "expected", "holding", "sf_records"]
+
+
+def alert_sinks(world) -> Destinations:
+    """The world's destinations, its pager and SMTP sink emptied of what earlier tests sent."""
+    from sandbox.mocks.control import MockControl
+    from sandbox.world.mock_connections import INBOX_CONN_ID
+    from top_items import settings
+
+    for conn_id in (settings.PAGER_CONN_ID, INBOX_CONN_ID):
+        MockControl.from_connection(world.services[conn_id]).reset()
+    return Destinations.of(world)
 
 
 def alert_emails(destinations: Destinations, to: str | None = None) -> list[dict]:

@@ -75,15 +75,17 @@ def test_landing_runs_on_the_queue_watchers_events_and_announces_each_kind_parti
     assert dag.get_task("load_reference_snapshots").downstream_task_ids == {"announce_ready_days"}
 
 
-def test_the_landing_clock_ticks_at_the_cutoff_and_the_deadline_only(dagbag):
+def test_the_landing_clock_ticks_at_the_cutoff_the_deadline_and_each_freshness_promise_only(dagbag):
     from top_items import rules
+    from top_items.activation.promises import promises
     from top_items.landing.watcher import READY
 
     policy = rules.variables()
     dag = dagbag.dags[CLOCK]
-    assert sorted(timetable.expression for timetable in dag.schedule.timetables) == sorted(
-        f"0 {policy[name] % 24} * * *" for name in ("landing_cutoff_hours", "landing_deadline_hours"))
-    assert [task.outlets for task in dag.tasks] == [[READY]]
+    crons = {timetable.expression for timetable in dag.schedule.timetables}
+    assert crons == {f"0 {policy[name] % 24} * * *" for name in ("landing_cutoff_hours", "landing_deadline_hours")} \
+        | {promise.cron() for promise in promises()}
+    assert {task.task_id: task.outlets for task in dag.tasks} == {"judge_due_days": [READY], "judge_freshness": []}
 
 
 def test_reconcile_has_one_task_per_consumer_and_runs_weekly(dagbag):

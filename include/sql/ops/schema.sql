@@ -176,3 +176,19 @@ create table if not exists ops.day_announcements (
 );
 create unique index if not exists day_announcements_once on ops.day_announcements (day, event)
     where event in ('ready', 'missed_deadline');
+
+-- Each consumer's freshness promise, judged at each of its due instants (top_items/activation/freshness.py): kept
+-- when a push of the due day (or a later one) had succeeded by then. A miss pages the owner once, unless the
+-- owner already heard of that day's incident (paged_as holds that alert's key); a push that later succeeds
+-- notes the recovery.
+create table if not exists ops.freshness (
+    consumer     text not null,
+    due_at       timestamptz not null,
+    day          date not null,
+    kept         boolean not null,
+    detail       text,
+    paged_as     text,
+    judged_at    timestamptz not null default now(),
+    recovered_at timestamptz,
+    primary key (consumer, due_at)
+);

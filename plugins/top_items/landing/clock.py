@@ -28,13 +28,15 @@ def now(wall: datetime | None = None) -> datetime:
 
 
 def ticks() -> list[str]:
-    """The clock's crons, UTC: the cutoff's and the deadline's hour after a day ends (include/sql/vars.yml). The
-    only clocks of the landing side: readiness is otherwise decided when something lands."""
+    """The clock's crons, UTC: the cutoff's and the deadline's hour after a day ends (include/sql/vars.yml), and
+    each consumer's freshness promise (consumers.yml). The only clocks of the landing side: readiness is otherwise
+    decided when something lands."""
     from top_items import rules
+    from top_items.activation.promises import promises
 
     policy = rules.variables()
     hours = sorted({int(policy[name]) % 24 for name in ("landing_cutoff_hours", "landing_deadline_hours")})
-    return [f"0 {hour} * * *" for hour in hours]
+    return list(dict.fromkeys([*(f"0 {hour} * * *" for hour in hours), *(p.cron() for p in promises())]))
 
 
 def setting(start: datetime, speed: float = 1, wall: datetime | None = None) -> str:

@@ -68,7 +68,7 @@ def test_business_rule_parameters_are_set_once_in_vars_yml():
     assert variables() == {"lookback_days": 90, "market_top_n": 25, "store_top_n": 10, "max_nip_volume_ml": 50,
                            "max_line_bytes": 4096, "max_id_length": 64, "truncated_copy_bytes": 512,
                            "reference_retention_days": 35, "override_warning_days": 14, "feedback_ttl_days": 90,
-                           "landing_cutoff_hours": 6, "landing_cutoff_share": 0.9, "landing_deadline_hours": 10,
+                           "landing_cutoff_hours": 5, "landing_cutoff_share": 0.9, "landing_deadline_hours": 10,
                            "landing_late_window_days": 2}
 
 
