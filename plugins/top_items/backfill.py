@@ -35,7 +35,10 @@ def create(start: str, end: str, *, dry_run: bool = False) -> list[str]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     created = []
     for day in days(start, end):
+        # The day's midnight as logical date too: runs of a backfill start together, and a day's claim waits for
+        # the earlier days' runs that have not claimed yet by their logical dates (top_items/claims.py).
+        midnight = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
         run = trigger_dag(PIPELINE_DAG_ID, triggered_by=DagRunTriggeredByType.CLI, run_id=run_id(day, stamp),
-                          conf={"feed_date": day, "dry_run": dry_run}, partition_key=day)
+                          conf={"feed_date": day, "dry_run": dry_run}, partition_key=day, logical_date=midnight)
         created.append(run.run_id)
     return created
