@@ -50,12 +50,13 @@ def warehouse(world):
 
 @pytest.fixture
 def s3(world):
-    """A boto3 client on moto's server, with every bucket of the world emptied."""
-    from sandbox.world.stack import empty_buckets
+    """A boto3 client on moto's server, with every bucket of the world emptied and nothing left on its landing queue."""
+    from sandbox.world import landing_events, stack
     from top_items.connections import s3_client
 
     client = s3_client()
-    empty_buckets(client)
+    stack.empty_buckets(client)
+    landing_events.empty(stack._sqs(world), world.s3_endpoint)
     return client
 
 

@@ -98,7 +98,6 @@ def _readiness(args) -> int:
 
     if os.environ.get("AIRFLOW_CONN_WAREHOUSE"):
         from top_items.connections import warehouse_connection
-
         from top_items.summary import freshness_lines
 
         with warehouse_connection() as conn:

@@ -36,3 +36,20 @@ def ensure(s3, sqs) -> str:
     if current.get("QueueConfigurations") != wanted["QueueConfigurations"]:
         s3.put_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET, NotificationConfiguration=wanted)
     return url
+
+
+def drain(sqs, url: str, wait: int = 0) -> list[dict]:
+    """Every message on the queue now, each deleted once read (as the watcher does); ``wait`` seconds for the first."""
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get("Messages", []):
+        messages += batch
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch])
+        wait = 0
+    return messages
+
+
+def empty(sqs, endpoint: str) -> None:
+    """Nothing left on the landing queue: a test starts with nothing announced that an earlier one landed. Not
+    ``purge_queue``: SQS, and moto with it, allow one purge a minute."""
+    drain(sqs, queue_url(endpoint))

@@ -11,14 +11,7 @@ def url(world) -> str:
 
 def receive(sqs, queue_url: str, wait: int = 2) -> list[dict]:
     """Every message on the queue now, each deleted once read (as the watcher does)."""
-    messages = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=wait).get("Messages", []):
-        messages += batch
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch])
-        wait = 0
-    return messages
+    return landing_events.drain(sqs, queue_url, wait)
 
 
 def send(sqs, queue_url: str, bodies: list[str]) -> None:
