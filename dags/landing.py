@@ -13,7 +13,7 @@ from datetime import datetime
 from airflow.sdk import dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from top_items import tasks
+from top_items import settings, tasks
 from top_items.connections import warehouse_connection
 from top_items.landing import announce, clock, record
 from top_items.landing.events import FEED, REFERENCE
@@ -54,8 +54,8 @@ def announce_ready_days(new: dict) -> list[str]:
     return ready
 
 
-@dag(schedule=[LANDING_EVENTS], start_date=datetime(2026, 1, 1), catchup=False, max_active_runs=1,
-     tags=["top-items", "landing"], doc_md=__doc__)
+@dag(dag_id=settings.LANDING_DAG_ID, schedule=[LANDING_EVENTS], start_date=datetime(2026, 1, 1), catchup=False,
+     max_active_runs=1, tags=["top-items", "landing"], doc_md=__doc__)
 def landing():
     new = record_landings()
     for kind in (FEED, REFERENCE):

@@ -14,6 +14,7 @@ from datetime import datetime
 from airflow.sdk import MultipleCronTriggerTimetable, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
+from top_items import settings
 from top_items.activation import freshness
 from top_items.connections import warehouse_connection
 from top_items.landing import announce, clock, record
@@ -34,11 +35,11 @@ def judge_due_days() -> list[str]:
 def judge_freshness() -> list[dict]:
     with warehouse_connection() as conn:
         record.ensure_table(conn)
-        return freshness.judge(conn, clock.now())
+        return freshness.judge(conn, clock.now(), clock.to_wall)
 
 
-@dag(schedule=MultipleCronTriggerTimetable(*clock.ticks(), timezone="UTC"), start_date=datetime(2026, 1, 1),
-     catchup=False, max_active_runs=1, tags=["top-items", "landing"], doc_md=__doc__)
+@dag(dag_id=settings.LANDING_CLOCK_DAG_ID, schedule=MultipleCronTriggerTimetable(*clock.ticks(), timezone="UTC"),
+     start_date=datetime(2026, 1, 1), catchup=False, max_active_runs=1, tags=["top-items", "landing"], doc_md=__doc__)
 def landing_clock():
     judge_due_days()
     judge_freshness()

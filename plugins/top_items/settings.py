@@ -25,6 +25,8 @@ LINEAGE_NAMESPACE = "top_items"  # the OpenLineage namespace of this stack's job
 
 # Buckets and prefixes (edge contract: the feed files and the retailer-app handoff).
 PIPELINE_DAG_ID = "top_items_pipeline"  # the control plane's DAG (dags/top_items_pipeline.py)
+LANDING_DAG_ID = "landing"  # records what lands and announces ready days (dags/landing.py)
+LANDING_CLOCK_DAG_ID = "landing_clock"  # the cutoff's, the deadline's and the promises' clock (dags/landing_clock.py)
 LANDING_BUCKET = "landing"
 FEED_PREFIX = "inventory"
 REFERENCE_PREFIX = "reference"

@@ -22,7 +22,7 @@ from top_items.landing import clock, days
 
 pytestmark = pytest.mark.timeout(1500)
 
-PIPELINE, LANDING, CLOCK = settings.PIPELINE_DAG_ID, "landing", "landing_clock"
+PIPELINE, LANDING, CLOCK = settings.PIPELINE_DAG_ID, settings.LANDING_DAG_ID, settings.LANDING_CLOCK_DAG_ID
 SPEC = WorldSpec(stores=10, skus=60, days=90)
 D = "2026-11-25"
 CUTOFF = days.day_end(D) + timedelta(hours=rules.variables()["landing_cutoff_hours"])

@@ -12,6 +12,7 @@ paged again. The push that later succeeds notes the recovery to the owner.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from top_items import audience
@@ -67,16 +68,24 @@ def _page(conn, promise: Promise, day: str, due: datetime, detail: str) -> str |
     return key
 
 
-def judge(conn, now: datetime) -> list[dict]:
-    """Judge every promise at its latest due instant, once each; the verdicts this call recorded."""
+def _in_service(conn, day: str) -> bool:
+    """Whether the product had a store master in force on ``day``: a promise counts from then, not for the days
+    before an installation's first landing."""
+    return conn.execute("select to_regclass('raw.snapshots') is not null and exists (select from raw.snapshots "
+                        "where table_name = 'stores' and snapshot_date <= %s)", (day,)).fetchone()[0]
+
+
+def judge(conn, now: datetime, to_wall: Callable[[datetime], datetime] = lambda instant: instant) -> list[dict]:
+    """Judge every promise at its latest due instant, once each; the verdicts this call recorded. ``to_wall`` maps
+    an instant of the clock ``now`` was read from onto the wall clock that stamped the pushes (clock.to_wall)."""
     verdicts = []
     for promise in promises():
         due = promise.last_due(now)
         day = promise.day(due)
         if conn.execute("select exists (select from ops.freshness where consumer = %s and due_at = %s)",
-                        (promise.consumer, due)).fetchone()[0]:
+                        (promise.consumer, due)).fetchone()[0] or not _in_service(conn, day):
             continue
-        kept = _pushed_by(conn, promise.consumer, day, due)
+        kept = _pushed_by(conn, promise.consumer, day, to_wall(due))
         detail = None if kept else missing_step(conn, promise.consumer, day, due)
         inserted = conn.execute(
             "insert into ops.freshness (consumer, due_at, day, kept, detail) values (%s, %s, %s, %s, %s) "

@@ -19,12 +19,30 @@ def simulated(spec: dict, wall: datetime) -> datetime:
     return start + (wall - at) * float(spec.get("speed", 1))
 
 
-def now(wall: datetime | None = None) -> datetime:
+def on_the_wall(spec: dict, instant: datetime) -> datetime:
+    """The wall-clock instant at which the simulated clock reads ``instant`` (``simulated``'s inverse)."""
+    start, at = (datetime.fromisoformat(spec[field]) for field in ("start", "at"))
+    return at + (instant - start) / float(spec.get("speed", 1))
+
+
+def _spec() -> dict | None:
     from airflow.sdk import Variable
 
-    wall = wall or datetime.now(UTC)
     spec = Variable.get(settings.LANDING_CLOCK_VARIABLE, default=None)
-    return simulated(json.loads(spec), wall) if spec else wall
+    return json.loads(spec) if spec else None
+
+
+def now(wall: datetime | None = None) -> datetime:
+    wall = wall or datetime.now(UTC)
+    spec = _spec()
+    return simulated(spec, wall) if spec else wall
+
+
+def to_wall(instant: datetime) -> datetime:
+    """``instant`` of the landing side's clock on the wall clock, which stamps what happened (a push's
+    ``finished_at``): a promise due at a simulated 06:00 was kept by a push stamped before the wall read it."""
+    spec = _spec()
+    return on_the_wall(spec, instant) if spec else instant
 
 
 def ticks() -> list[str]:

@@ -66,6 +66,13 @@ def test_nothing_landed_pages_the_owner_once_naming_the_missing_stores(conn, des
     assert freshness.judge(conn, DUE + timedelta(minutes=30)) == []  # the same due instant: never paged twice
 
 
+def test_a_day_before_the_first_store_master_is_not_judged(warehouse, destinations):
+    snapshot(warehouse, D, STORES)  # the product's first day is D: the promise for the day before never applied
+    assert [v for v in freshness.judge(warehouse, DUE - timedelta(days=1)) if v["consumer"] == "retailer_app"] == []
+    assert verdict(warehouse)["kept"] is False  # from D on, it does
+    assert len(app_alerts(destinations)) == 1
+
+
 def test_a_day_ready_but_not_pushed_names_the_push(conn, destinations):
     land_references(conn, D)
     land(conn, STORES, D)

@@ -21,3 +21,14 @@ def test_a_simulated_clock_runs_from_its_start_at_its_speed(monkeypatch):
     monkeypatch.setenv(f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}", json.dumps(spec))
     assert clock.now(WALL) == datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
     assert clock.now(WALL + timedelta(minutes=1)) == datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+
+
+def test_an_instant_of_the_simulated_clock_is_found_on_the_wall(monkeypatch):
+    spec = {"start": "2026-11-26T05:00:00+00:00", "at": WALL.isoformat(), "speed": 60}
+    monkeypatch.setenv(f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}", json.dumps(spec))
+    assert clock.to_wall(datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)) == WALL + timedelta(minutes=1)
+
+
+def test_unset_an_instant_is_its_own_wall_time(monkeypatch):
+    monkeypatch.delenv(f"AIRFLOW_VAR_{settings.LANDING_CLOCK_VARIABLE.upper()}", raising=False)
+    assert clock.to_wall(WALL) == WALL
