@@ -20,11 +20,14 @@ from top_items.landing.events import FEED, REFERENCE
 from top_items.landing.watcher import LANDED, LANDING_EVENTS, READY
 
 
-@task
+@task(inlets=[LANDING_EVENTS])
 def record_landings() -> dict:
+    context = get_current_context()
+    events = announce.delivered(context["triggering_asset_events"][LANDING_EVENTS],
+                                lambda since: context["inlet_events"][LANDING_EVENTS].after(since.isoformat()))
     conn = warehouse_connection()
     record.ensure_table(conn)
-    return announce.record_delivered(conn, get_current_context()["triggering_asset_events"][LANDING_EVENTS])
+    return announce.record_delivered(conn, events)
 
 
 def announce_task(kind: str):

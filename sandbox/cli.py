@@ -61,6 +61,23 @@ def _simulate(args) -> int:
     return 0
 
 
+def _arrive(args) -> int:
+    """Land a day over time, as producers do: watch it arrive in ``make ui``'s asset view."""
+    from sandbox.simulate.arrival import arrive
+    from sandbox.simulate.catalog import WorldSpec, knobs
+    from top_items.connections import s3_client
+
+    spec = WorldSpec(**{knob.name: getattr(args, knob.name) for knob in knobs()})
+    s3 = s3_client()
+    arrival = arrive(s3, spec, date.fromisoformat(args.date), over_seconds=args.over, stragglers=args.stragglers,
+                     held_back=args.held_back)
+    print(f"landed {arrival.feed_date} over {args.over:.0f}s: {len(arrival.landed)} objects")
+    if arrival.held_back:
+        input(f"{len(arrival.held_back)} held back; press Enter to land them late: ")
+        print(f"landed late: {', '.join(arrival.land_held_back(s3))}")
+    return 0
+
+
 def _buckets(args) -> int:
     from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 
@@ -132,8 +149,16 @@ def _last_mile(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def _knob_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per simulation knob (WorldSpec), with its default and help."""
     from sandbox.simulate.catalog import knobs
+
+    for knob in knobs():
+        parser.add_argument(f"--{knob.name.replace('_', '-')}", type={"int": int, "float": float}[str(knob.type)],
+                            default=knob.default, help=f"{knob.metadata['help']} (default {knob.default})")
+
+
+def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -149,10 +174,17 @@ def parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="write day D's feeds and reference snapshots to s3://landing/")
     sim.add_argument("--date", required=True, help="feed date, YYYY-MM-DD")
-    for knob in knobs():
-        sim.add_argument(f"--{knob.name.replace('_', '-')}", type={"int": int, "float": float}[str(knob.type)],
-                         default=knob.default, help=f"{knob.metadata['help']} (default {knob.default})")
+    _knob_arguments(sim)
     sim.set_defaults(func=_simulate)
+
+    arr = sub.add_parser("arrive", help="land day D over time: the sync tool first, the stores spread out, "
+                                        "stragglers, some held back until you press Enter")
+    arr.add_argument("--date", required=True, help="feed date, YYYY-MM-DD")
+    arr.add_argument("--over", type=float, default=60, help="seconds the day takes to land (default 60)")
+    arr.add_argument("--stragglers", type=int, default=2, help="stores that land after a pause (default 2)")
+    arr.add_argument("--held-back", type=int, default=0, help="stores landed only when you press Enter (default 0)")
+    _knob_arguments(arr)
+    arr.set_defaults(func=_arrive)
 
     buckets = sub.add_parser("buckets", help="create the buckets and the landing queue if missing")
     buckets.set_defaults(func=_buckets)

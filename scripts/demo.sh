@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: fresh world -> simulate days D-1 and D -> run D-1 -> overrides and a retailer's feedback -> run D
-# -> summary, overrides, the feedback read back from every consumer -> world down.
+# make demo: fresh world -> Airflow's scheduler, dag-processor, triggerer and API server -> day D-1 lands and runs
+# -> overrides and a retailer's feedback -> day D lands over time, runs at its cutoff and again for a late file
+# (sandbox/demo.py) -> summary, overrides, the feedback read back from every consumer -> world down.
 # The terminal shows what a person reads; every step's log is kept in $AIRFLOW_HOME (.airflow-demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,36 +20,15 @@ trap 'status=$?; $PY -m sandbox world down --name .world-demo >/dev/null 2>&1
 set -a; source .world-demo.env; set +a
 export AIRFLOW_HOME="$PWD/.airflow-demo"  # the env file names .airflow/, the persistent world's home
 
-echo "--- airflow db migrate (metadata in $AIRFLOW_HOME)"
+echo "--- airflow db migrate (the command line's metadata in $AIRFLOW_HOME; the services keep theirs in Postgres)"
 .venv/bin/airflow db migrate >>"$CLI_LOG" 2>&1
 
-# The day before too: the retailer app shows its lists, and the last mile (overrides, a retailer's feedback) acts on
-# what it showed.
-PREV_DATE=$($PY -c 'import datetime as d, sys; print(d.date.fromisoformat(sys.argv[1]) - d.timedelta(1))' "$FEED_DATE")
-echo "--- simulate_source_systems: stores and the sync tool write days $PREV_DATE and $FEED_DATE to s3://landing/"
-for day in "$PREV_DATE" "$FEED_DATE"; do
-  AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox simulate --date "$day" --bad-row-rate 0.005 \
-    --missing-feeds 1 2>>"$CLI_LOG"
-done
+# Nothing below runs a day by hand: each day runs when its files have landed, or at its cutoff.
+AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox.demo --date "$FEED_DATE" 2>>"$CLI_LOG"
 
-run_day() {
-  echo "--- airflow dags test top_items_pipeline $1 (log: $AIRFLOW_HOME/demo-run-$1.log)"
-  if ! .venv/bin/airflow dags test top_items_pipeline "$1" >"$AIRFLOW_HOME/demo-run-$1.log" 2>&1 \
-      || grep -q "state=failed\|DagRunState.FAILED" "$AIRFLOW_HOME/demo-run-$1.log"; then
-    grep -E "ERROR|Traceback|Exception|state=failed" "$AIRFLOW_HOME/demo-run-$1.log" | tail -30
-    echo "the pipeline failed; full log in $AIRFLOW_HOME/demo-run-$1.log"
-    exit 1
-  fi
-}
-run_day "$PREV_DATE"
-
-echo "--- the last mile on $FEED_DATE: account managers add overrides, a retailer complains through the app"
-AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m sandbox last-mile --date "$FEED_DATE" 2>>"$CLI_LOG"
 echo "--- an override without an owner or an expiry is refused:"
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items overrides add --id no-owner --sku K0001 --store S0001 \
   --reason "quick fix" --date "$FEED_DATE" 2>>"$CLI_LOG" || true
-
-run_day "$FEED_DATE"
 
 echo
 AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $PY -m top_items summary --date "$FEED_DATE" 2>>"$CLI_LOG"

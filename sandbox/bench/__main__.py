@@ -43,7 +43,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds per ratio (the median is compared)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one round: checks that the bench runs")
     parser.add_argument("--skip", nargs="*", default=[], choices=["copy", "floor", "hostile", "memory", "day",
-                                                                  "overhead"])
+                                                                  "latency", "overhead"])
     args = parser.parse_args(argv)
     if args.quick:
         for name, value in QUICK.items():
@@ -54,7 +54,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    from sandbox.bench import day, ingest, overhead
+    from sandbox.bench import day, ingest, latency, overhead
     from sandbox.world import stack
 
     shutil.rmtree(WORLD, ignore_errors=True)
@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             small, large = (day.whole_day(world, conn, s3, stores=n, skus=args.skus, days=args.days)
                             for n in args.stores)
             results["day"] = {"small": small, "large": large, "growth_vs_input": day.growth(small, large)}
+        if "latency" not in args.skip:
+            results["latency"] = [latency.day_latency(world, conn, s3, WORLD / "airflow-services", stores=n,
+                                                      skus=args.skus, days_of_history=args.days)
+                                  for n in args.stores]
         if "overhead" not in args.skip:
             day.reset(world, conn)
             results["airflow"] = {**overhead.parse_and_start(env),

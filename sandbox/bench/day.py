@@ -20,10 +20,13 @@ RUN_ID = "bench"
 
 
 def reset(world, conn) -> None:
-    """A clean warehouse and empty destinations: each day size starts from nothing."""
+    """A clean warehouse, empty destinations and no landing notifications: each day size starts from nothing."""
     from sandbox.mocks.control import MockControl
+    from sandbox.world import landing_events
     from sandbox.world.stack import empty_warehouse
+    from top_items.connections import s3_client
 
+    landing_events.silence(s3_client())  # the tasks are called here, with no watcher; latency.py turns them on
     for conn_id in (registry.consumer("salesforce").connection, registry.consumer("crm").connection):
         MockControl.from_connection(world.services[conn_id]).reset()
     empty_warehouse(conn)

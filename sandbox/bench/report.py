@@ -9,6 +9,7 @@ SHARE_OF_FLOOR_MIN = 0.7
 RSS_FLAT_MB = 32
 BACKEND_MAX_MB = 1000
 GROWTH_MAX = 1.15
+LATENCY_MAX_SECONDS, LATENCY_STORES = 60, 10_000  # last file landed -> every consumer pushed, at this many stores
 
 
 def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -64,6 +65,16 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         calls = {**d["small"]["api_calls_with_nothing_to_push"], **d["large"]["api_calls_with_nothing_to_push"]}
         rows.append(("API calls of a push with nothing to push", str(calls), "0 each",
                      not any(calls.values())))
+    for r in results.get("latency", []):
+        judged = r["stores"] >= LATENCY_STORES
+        rows.append((f"last landing -> every consumer pushed, {r['stores']:,} stores (scheduler, triggerer)",
+                     f"{r['total_seconds']}s ({r['task_seconds']}s tasks, {r['scheduling_seconds']}s Airflow)",
+                     f"<= {LATENCY_MAX_SECONDS}s" if judged else "reported",
+                     (r["total_seconds"] <= LATENCY_MAX_SECONDS and r["pipeline_state"] == "success") if judged
+                     else None if r["pipeline_state"] == "success" else False))
+        rows.append((f"watcher's delay, last object landed -> its asset event, {r['stores']:,} stores",
+                     f"{r['watcher_delay_seconds']}s ({r['watcher_events']} events, {r['landing_runs']} runs)",
+                     "reported", None))
     if "airflow" in results:
         a = results["airflow"]
         rows.append(("heavy modules imported to parse the DAG file", ", ".join(a["heavy_modules_at_parse"]) or "none",
@@ -99,4 +110,8 @@ def report(results: dict) -> str:
             out.append(f"  {'gate_raw':<44} {small['gate_raw_seconds']:>8}s {large['gate_raw_seconds']:>8}s")
             for name, s in large["keyed_drift_seconds"].items():
                 out.append(f"  {name:<44} {small['keyed_drift_seconds'][name]:>8}s {s:>8}s")
+    for r in results.get("latency", []):
+        out.append(f"after the last landing at {r['stores']:,} stores ({r['objects']:,} objects put in "
+                   f"{r['putting_seconds']}s), the longest tasks: "
+                   + ", ".join(f"{task} {s}s" for task, s in r["slowest_tasks"].items()))
     return "\n".join(out)

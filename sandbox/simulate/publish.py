@@ -23,7 +23,7 @@ class DayWritten:
 
 def write_day(s3, spec: WorldSpec, feed_date: date, bucket: str = settings.LANDING_BUCKET) -> DayWritten:
     catalog = Catalog(spec)
-    _clear_day(s3, bucket, settings.feed_prefix(feed_date.isoformat()))
+    clear_day(s3, bucket, settings.feed_prefix(feed_date.isoformat()))
     files = feeds = size = 0
     for key, body in day_files(catalog, feed_date):
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
@@ -34,7 +34,7 @@ def write_day(s3, spec: WorldSpec, feed_date: date, bucket: str = settings.LANDI
     return DayWritten(feed_date.isoformat(), files, feeds, size)
 
 
-def _clear_day(s3, bucket: str, prefix: str) -> None:
+def clear_day(s3, bucket: str, prefix: str) -> None:
     """A re-simulated day replaces the old one, including stores whose feed no longer arrives."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]

@@ -53,3 +53,11 @@ def empty(sqs, endpoint: str) -> None:
     """Nothing left on the landing queue: a test starts with nothing announced that an earlier one landed. Not
     ``purge_queue``: SQS, and moto with it, allow one purge a minute."""
     drain(sqs, queue_url(endpoint))
+
+
+def silence(s3) -> None:
+    """No notifications from the landing bucket until ``ensure`` points them at the queue again: for a world that
+    lands many objects with no watcher to consume them (the bench's whole day calls the tasks itself). moto counts
+    the whole queue on every send, so an unread queue of thousands makes each put slower than the last."""
+    s3.put_bucket_notification_configuration(Bucket=settings.LANDING_BUCKET, NotificationConfiguration={})
+

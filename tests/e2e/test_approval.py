@@ -17,7 +17,8 @@ import time
 import pytest
 import requests
 
-from tests.support.airflow_services import AirflowServices
+from sandbox.world.airflow_services import AirflowServices
+from tests.support.airflow_services import services as airflow_services
 from tests.support.destinations import alert_emails, assert_destination_equals_export
 from tests.support.failure_stories import BAD_DAY
 from top_items import tasks
@@ -83,7 +84,7 @@ def test_the_owner_decides_a_blocked_push_and_nobody_else_may(world, after_a_goo
                                                                tmp_path):
     for name in BLOCKED:
         forget_confirmations(warehouse, name)
-    services = AirflowServices(world, tmp_path / "airflow", parallelism=4).start()
+    services = airflow_services(world, tmp_path / "airflow", parallelism=4).start()
     try:
         services.wait_for_dag(DAG)
         admin, base = login(services, "admin"), f"http://127.0.0.1:{services.port}/api/v2/dags/{DAG}/dagRuns"

@@ -45,11 +45,6 @@ def services(world, warehouse, s3, sqs, tmp_path):
         yield started
 
 
-def watching(services) -> bool:
-    return bool(services.query("select 1 from trigger t join asset_watcher w on w.trigger_id = t.id "
-                               "where t.triggerer_id is not null"))
-
-
 def moto_requests(world, since: int) -> list[str]:
     return (Path(world.world_dir) / "moto.log").read_text(errors="replace")[since:].splitlines()
 
@@ -65,7 +60,7 @@ def landings(warehouse) -> list[tuple[str, str, str]]:
 
 
 def test_landings_become_records_and_partitioned_events_once_each(services, world, warehouse, s3, sqs):
-    services._until(lambda: watching(services), 120, "the triggerer did not pick up the landing queue's watcher")
+    services.wait_for_watcher()
     since = (Path(world.world_dir) / "moto.log").stat().st_size
     quiet_started = time.monotonic()
     time.sleep(4 * POLL_SECONDS)  # a quiet period: nothing lands

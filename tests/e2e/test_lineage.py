@@ -15,7 +15,8 @@ import requests
 
 from sandbox.mocks.control import MockControl
 from sandbox.simulate.publish import write_day
-from tests.support.airflow_services import AirflowServices
+from sandbox.world.airflow_services import AirflowServices
+from tests.support.airflow_services import services as airflow_services
 from tests.support.dags import run_dag
 from tests.support.failure_stories import GOOD_DAY, SPEC
 from tests.support.paths import REPO
@@ -131,7 +132,7 @@ def _api(services: AirflowServices) -> requests.Session:
 def test_airflow_rest_api_and_the_receiver_show_the_asset_graph_after_a_scheduled_run(world, warehouse, s3,
                                                                                        destinations, tmp_path):
     write_day(s3, SPEC, date.fromisoformat(GOOD_DAY))
-    services = AirflowServices(world, tmp_path / "airflow", parallelism=4).start()
+    services = airflow_services(world, tmp_path / "airflow", parallelism=4).start()
     try:
         services.wait_for_dag(DAG)
         api, base = _api(services), f"http://127.0.0.1:{services.port}/api/v2"

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from sandbox.world import processes
-from tests.support.airflow_services import AirflowServices
+from tests.support.airflow_services import services as airflow_services
 from tests.support.paths import REPO
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +44,7 @@ class ApiServer:
     background so the caller can run a day meanwhile; :meth:`ready` waits for it."""
 
     def __init__(self, world, home: Path):
-        self.services = AirflowServices(world, home)
+        self.services = airflow_services(world, home)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._start, daemon=True)
         self._thread.start()

@@ -61,12 +61,14 @@ def test_every_dag_is_defined(dagbag):
 
 def test_landing_runs_on_the_queue_watchers_events_and_announces_each_kind_partitioned(dagbag):
     from top_items.landing.events import FEED, REFERENCE
-    from top_items.landing.watcher import LANDED, LANDING_EVENTS, POLL_SECONDS, READY
+    from top_items.landing.watcher import BATCHES, LANDED, LANDING_EVENTS, POLL_SECONDS, READY
 
     dag = dagbag.dags[LANDING]
     assert (dag.schedule, dag.catchup, dag.max_active_runs) == ([LANDING_EVENTS], False, 1)
     [watcher] = LANDING_EVENTS.watchers
     assert watcher.trigger.kwargs["waiter_delay"] == POLL_SECONDS
+    assert watcher.trigger.kwargs["num_batches"] == BATCHES and watcher.trigger.kwargs["wait_time_seconds"] == 0
+    assert dag.get_task("record_landings").inlets == [LANDING_EVENTS]  # it reads the events after its own too
     assert {kind: dag.get_task(f"announce_{kind}").outlets for kind in (FEED, REFERENCE)} == \
         {kind: [LANDED[kind]] for kind in (FEED, REFERENCE)}
     assert dag.get_task("record_landings").downstream_task_ids == {

@@ -15,6 +15,19 @@ def batches(asset_events) -> list[list[dict]]:
             if event.extra.get("from_trigger") and event.extra.get("payload", {}).get("status") == "success"]
 
 
+def delivered(triggering, later) -> list:
+    """The watcher's events a landing run records: those that triggered it, and every later one. Airflow 3.3 deletes
+    a DAG's queued-asset row when it creates the run, by key, so an event that comes while the run is being created
+    (after its window closed, before the row is gone) queues no run of its own: it would wait for the next landing.
+    Read again here, it is recorded now; recording is idempotent, so an event read twice records nothing twice.
+    ``later(after)`` gives the events after an instant."""
+    triggering = list(triggering)
+    if not triggering:
+        return []
+    since = max(event.timestamp for event in triggering)
+    return triggering + [event for event in later(since) if event.timestamp > since]
+
+
 STORES = "stores"  # the key of record_delivered's answer that maps a feed date to its stores with a new feed
 
 

@@ -64,3 +64,30 @@ def test_no_api_call_and_one_bulk_job_are_targets_of_the_day():
     assert met["Salesforce Bulk 2.0 jobs, day of 10,000 stores (100,000 records)"] is False
     assert met["API calls of a push with nothing to push"] is False
     assert "whole day, seconds per step" in report.report(results)
+
+
+def test_task_time_counts_the_seconds_some_task_ran_and_airflow_gets_the_rest():
+    from datetime import datetime, timedelta, timezone
+
+    from sandbox.bench.latency import split
+
+    t0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+
+    def at(seconds):
+        return t0 + timedelta(seconds=seconds)
+
+    tasks = [(at(-30), at(5)), (at(10), at(20)), (at(15), at(25)), (at(40), at(50)), (at(60), at(90))]
+    # after the landing: 0-5, 10-25 and 40-50 ran; 5-10, 25-40 and 50-55 were Airflow's; a task after the push
+    # is not counted
+    assert split(at(0), at(55), tasks) == {"total_seconds": 55.0, "task_seconds": 30.0, "scheduling_seconds": 25.0}
+
+
+def test_the_latency_target_is_judged_at_ten_thousand_stores_only():
+    base = {"task_seconds": 1, "scheduling_seconds": 1, "watcher_delay_seconds": 2, "watcher_events": 3,
+            "landing_runs": 2, "pipeline_state": "success", "objects": 5, "putting_seconds": 1, "slowest_tasks": {}}
+    rows = report.targets({"latency": [{**base, "stores": 2000, "total_seconds": 90},
+                                       {**base, "stores": 10_000, "total_seconds": 61}]})
+    verdicts = {name: met for name, _, _, met in rows if name.startswith("last landing")}
+    assert list(verdicts.values()) == [None, False]
+    rows = report.targets({"latency": [{**base, "stores": 10_000, "total_seconds": 59}]})
+    assert [met for name, _, _, met in rows if name.startswith("last landing")] == [True]
