@@ -1,5 +1,6 @@
 """make compose-check: build the image, bring the compose stack up with three Celery workers, wait for health,
-run the seeded day through the REST API, check that more than one worker ran its tasks, read every consumer's
+unpause the DAGs through the REST API and wait for the run the seeded day's landing events start (no trigger),
+check that more than one worker ran its tasks, read every consumer's
 destination from outside the stack, then `down -v`. Prints what it checked and how long each stage took.
 
 Written for any Docker host: only `docker compose` and the published 127.0.0.1 ports are used.
@@ -26,9 +27,9 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO)]
 from sandbox.consumers import Destinations  # noqa: E402  (the consumers' own clients, as the tests read them)
 from sandbox.world.airflow_api import AirflowAPI  # noqa: E402
 from sandbox.world.mock_connections import airflow_connection  # noqa: E402
-from top_items import registry  # noqa: E402
+from top_items import registry, settings  # noqa: E402
 
-DAG_ID = "top_items_pipeline"
+DAG_ID = settings.PIPELINE_DAG_ID
 FEED_DATE = os.environ.get("FEED_DATE", "2026-11-25")
 WORKERS = int(os.environ.get("COMPOSE_CHECK_WORKERS", "3"))
 STORES_WITH_A_FEED = 39  # the seeded day: 40 stores, one feed missing on purpose (compose-init.sh)
@@ -120,10 +121,16 @@ def main() -> int:
         with stage("wait for every service to be healthy"):
             wait_healthy()
         api = AirflowAPI.wait_for(f"http://127.0.0.1:{ENV['AIRFLOW_PORT']}", *ui_login())
-        with stage(f"trigger {DAG_ID} for {FEED_DATE} through /api/v2 and wait"):
-            api.wait_for_dag(DAG_ID)
-            api.unpause(DAG_ID)
-            run_id = api.trigger(DAG_ID, {"feed_date": FEED_DATE})
+        with stage(f"unpause the landing side and {DAG_ID}: the seeded day's landing events start its run"):
+            # compose-init landed the seeded day before any DAG ran: its notifications wait on the landing queue,
+            # and once the landing DAG records them the day (39 of 40 stores, past its cutoff) is announced ready
+            for dag_id in (settings.LANDING_DAG_ID, settings.LANDING_CLOCK_DAG_ID, DAG_ID):
+                api.wait_for_dag(dag_id)
+                api.unpause(dag_id)
+            run = api.wait_for_partition(DAG_ID, FEED_DATE)
+            if run["run_type"] != "asset_triggered":
+                raise SystemExit(f"the run of {FEED_DATE} was not started by its landing: {run}")
+            run_id = run["dag_run_id"]
             state = api.wait_for_run(DAG_ID, run_id)
             if state != "success":
                 raise SystemExit(f"run {run_id} ended {state}; not successful: {api.failed_tasks(DAG_ID, run_id)}")

@@ -37,6 +37,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows-per-file", type=int, default=350)
     parser.add_argument("--depths", type=int, nargs="+", default=[1, 4, 16], help="objects fetched ahead")
     parser.add_argument("--stores", type=int, nargs=2, default=[2000, 10_000], help="the two whole days' stores")
+    parser.add_argument("--latency-stores", type=int, nargs="+",
+                        help="stores of the latency case's days (default: --stores)")
     parser.add_argument("--skus", type=int, default=1500)
     parser.add_argument("--days", type=int, default=30, help="days of order history of the whole days")
     parser.add_argument("--huge-line-mb", type=int, default=100)
@@ -63,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     results: dict = {"date": date.today().isoformat(), "arguments": vars(args),
                      "machine": {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)}}
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{results['date']}.json"
+
+    def keep() -> None:
+        """What is measured so far, written after each case: a bench stopped halfway keeps it."""
+        path.write_text(json.dumps(results, indent=2))
+
     try:
         from top_items.connections import s3_client, warehouse_connection
         from top_items.ingest.schema import ensure_schemas
@@ -74,21 +83,28 @@ def main(argv: list[str] | None = None) -> int:
             if "copy" not in args.skip:
                 results["loader_vs_copy"] = ingest.loader_vs_copy(conn, s3, world.warehouse_uri, args.rows,
                                                                   args.rounds, Path(workdir))
+                keep()
         if "hostile" not in args.skip:
             results["hostile"] = ingest.hostile_share(conn, s3, args.rows[len(args.rows) // 2], 0.01, args.rounds)
+            keep()
         if "memory" not in args.skip:
             results["huge_line"] = ingest.one_huge_line(conn, s3, args.huge_line_mb)
+            keep()
         if "floor" not in args.skip:
             results["fetch_floor"] = ingest.against_fetch_floor(conn, s3, args.files, args.rows_per_file, args.depths,
                                                                 args.rounds)
+            keep()
         if "day" not in args.skip:
             small, large = (day.whole_day(world, conn, s3, stores=n, skus=args.skus, days=args.days)
                             for n in args.stores)
             results["day"] = {"small": small, "large": large, "growth_vs_input": day.growth(small, large)}
+            keep()
         if "latency" not in args.skip:
-            results["latency"] = [latency.day_latency(world, conn, s3, WORLD / "airflow-services", stores=n,
-                                                      skus=args.skus, days_of_history=args.days)
-                                  for n in args.stores]
+            results["latency"] = []
+            for n in args.latency_stores or args.stores:
+                results["latency"].append(latency.day_latency(world, conn, s3, WORLD / "airflow-services", stores=n,
+                                                              skus=args.skus, days_of_history=args.days))
+                keep()
         if "overhead" not in args.skip:
             day.reset(world, conn)
             results["airflow"] = {**overhead.parse_and_start(env),
@@ -97,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.down(WORLD)
         shutil.rmtree(WORLD, ignore_errors=True)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{results['date']}.json"
-    path.write_text(json.dumps(results, indent=2))
+    keep()
     from sandbox.bench.report import report
 
     print(report(results))

@@ -1,7 +1,8 @@
 """Drive a running Airflow through its public REST API (``/api/v2``, a token from ``/auth/token``).
 
-``make compose-check`` and ``make test-celery`` use it the way an operator's script would: unpause the DAG,
-trigger one run with ``conf``, wait for its end, then ask which worker ran each task. Nothing here knows the
+``make compose-check`` and ``make test-celery`` use it the way an operator's script would: unpause the DAGs,
+trigger one run with ``conf`` or wait for the run a landing starts, wait for its end, then ask which worker ran each
+task. Nothing here knows the
 DAG's tasks, so it keeps working when they change.
 """
 
@@ -62,6 +63,18 @@ class AirflowAPI:
     def trigger(self, dag_id: str, conf: dict) -> str:
         """A manual run (no logical date: the DAG reads its day from ``conf``); returns its run id."""
         return self._call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})["dag_run_id"]
+
+    def wait_for_partition(self, dag_id: str, partition_key: str, *, timeout: float = 900.0) -> dict:
+        """The first run of the DAG on that partition (a partitioned asset's event creates it), once it exists."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self._call("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"]
+            found = [run for run in runs if run.get("partition_key") == partition_key]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no run of {dag_id} on partition {partition_key} after {timeout:.0f}s")
+            time.sleep(3)
 
     def wait_for_run(self, dag_id: str, run_id: str, *, timeout: float = 900.0) -> str:
         deadline = time.monotonic() + timeout
