@@ -64,106 +64,128 @@ begin
             union all
             select 'keys_removed_pct', b.k, null from before as b where b.k not in (select k from today);
     elsif p_dataset = 'raw.inventory_feed' then
-        -- Only stores that reported on both days: a missing feed has a check of its own.
         return query
-            with before as (select store_id, sku_id from raw.inventory_feed where feed_date = previous),
-                 today as (select store_id, sku_id from raw.inventory_feed where feed_date = p_feed_date),
-                 compared as (select store_id from before intersect select store_id from today)
-            select 'keys_added_pct', t.store_id || ':' || t.sku_id, null::text
-            from (select * from today where store_id in (select store_id from compared)
-                  except select * from before) as t
-            union all
-            select 'keys_removed_pct', b.store_id || ':' || b.sku_id, null
-            from (select * from before where store_id in (select store_id from compared)
-                  except select * from today) as b;
+            select case when p.qty_before is null then 'keys_added_pct' else 'keys_removed_pct' end,
+                   p.store_id || ':' || p.sku_id, null::text
+            from ops.dq_feed_pairs(p_feed_date) as p where p.qty_before is null or p.qty_today is null;
     end if;
 end
 $$;
 
--- Per store, the share of today's (SKU, quantity) pairs identical to its previous good feed: a replay with a
--- quantity or two nudged keeps nearly all of them, where independent days of stock keep few.
+-- The feed of the day beside its previous good feed, SKU by SKU, over the stores that reported on both days (a
+-- missing feed has a check of its own). A quantity is null where its day did not list the SKU. Every drift measure of
+-- the feed is read from this one comparison.
+create or replace function ops.dq_feed_pairs(p_feed_date date)
+returns table (store_id text, sku_id text, qty_today integer, qty_before integer)
+language sql stable as $$
+    with previous as (select ops.dq_previous_good_day('raw.inventory_feed', p_feed_date) as day),
+         compared as (select distinct f.store_id from raw.inventory_feed as f where f.feed_date = p_feed_date
+                      intersect
+                      select distinct f.store_id from raw.inventory_feed as f
+                      where f.feed_date = (select day from previous))
+    select coalesce(t.store_id, b.store_id), coalesce(t.sku_id, b.sku_id), t.remaining_qty, b.remaining_qty
+    from (select f.store_id, f.sku_id, f.remaining_qty from raw.inventory_feed as f
+          where f.feed_date = p_feed_date) as t
+    full join (select f.store_id, f.sku_id, f.remaining_qty from raw.inventory_feed as f
+               where f.feed_date = (select day from previous)) as b
+        on b.store_id = t.store_id and b.sku_id = t.sku_id
+    where coalesce(t.store_id, b.store_id) in (select c.store_id from compared as c)
+$$;
+
+-- Per store compared: its listings today and on its previous good day, the ones added and removed, and the share of
+-- today's (SKU, quantity) pairs identical to its previous good feed. A replay with a quantity or two nudged keeps
+-- nearly all of them, where independent days of stock keep few.
+create or replace function ops.dq_feed_compared(p_feed_date date)
+returns table (store_id text, listed bigint, listed_before bigint, added bigint, removed bigint,
+               identical_pct numeric)
+language sql stable as $$
+    select p.store_id, count(p.qty_today), count(p.qty_before),
+           count(*) filter (where p.qty_before is null), count(*) filter (where p.qty_today is null),
+           round(100.0 * count(*) filter (where p.qty_today = p.qty_before) / count(p.qty_today), 2)
+    from ops.dq_feed_pairs(p_feed_date) as p
+    group by p.store_id
+$$;
+
 create or replace function ops.dq_store_identical(p_feed_date date)
 returns table (store_id text, identical_pct numeric, rows_today bigint)
 language sql stable as $$
-    with today as (select store_id, sku_id, remaining_qty from raw.inventory_feed where feed_date = p_feed_date),
-         before as (select store_id, sku_id, remaining_qty from raw.inventory_feed
-                    where feed_date = ops.dq_previous_good_day('raw.inventory_feed', p_feed_date))
-    select t.store_id, round(100.0 * count(b.sku_id) / count(*), 2), count(*)
-    from today as t
-    left join before as b using (store_id, sku_id, remaining_qty)
-    where t.store_id in (select store_id from before)
-    group by t.store_id
+    select c.store_id, c.identical_pct, c.listed from ops.dq_feed_compared(p_feed_date) as c
 $$;
 
--- Each drift share of a dataset today (null: nothing to compare), with what it is a share of: the metrics
--- ops.dq_measure records and the words an alert counts in.
-create or replace function ops.dq_drift(p_dataset text, p_feed_date date)
-returns table (metric text, value numeric, base bigint, unit text)
+-- What each drift share of a reference dataset today is a share of, and the words an alert counts in: the stores,
+-- SKUs or overrides the comparison covers (the feed's are counted in ops.dq_feed_compared).
+create or replace function ops.dq_drift_bases(p_dataset text, p_feed_date date)
+returns table (metric text, base bigint, unit text)
 language plpgsql stable as $$
-#variable_conflict use_column
 declare
     previous date := ops.dq_previous_good_day(p_dataset, p_feed_date);
     before   bigint;
     today    bigint;
+    kept     bigint;
 begin
-    -- No previous good day: null shares (nothing was compared), from queries that still read the tables.
-    if p_dataset not in ('raw.stores', 'raw.skus', 'raw.inventory_feed', 'raw.overrides') then
-        return;
-    end if;
     if p_dataset = 'raw.overrides' then
+        select count(*) filter (where o.created <= p_feed_date and p_feed_date < o.expires),
+               count(*) filter (where o.created <= previous and previous < o.expires)
+        into today, before from raw.overrides as o;
+        return query values ('keys_added_pct', today, 'overrides'), ('keys_removed_pct', before, 'overrides');
+    elsif p_dataset in ('raw.stores', 'raw.skus') then
+        execute format($q$
+            with before as (select %2$I as k from raw.%1$I
+                            where snapshot_date = (select raw.snapshot_in_force(%1$L, $1))),
+                 today as (select %2$I as k from raw.%1$I
+                           where snapshot_date = (select raw.snapshot_in_force(%1$L, $2)))
+            select (select count(*) from before), (select count(*) from today),
+                   (select count(*) from (select k from before intersect select k from today) as both_days)
+            $q$, split_part(p_dataset, '.', 2), case p_dataset when 'raw.stores' then 'store_id' else 'sku_id' end)
+            using previous, p_feed_date into before, today, kept;
         return query
-            with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
-                 bases as (select count(*) filter (where o.created <= p_feed_date and p_feed_date < o.expires) as today,
-                                  count(*) filter (where o.created <= previous and previous < o.expires) as before
-                           from raw.overrides as o)
-            select m.metric,
-                   case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end,
-                   m.base, 'overrides'
-            from bases,
-                 lateral (values ('keys_added_pct', bases.today), ('keys_removed_pct', bases.before))
-                     as m (metric, base)
-                 left join keys as k on k.metric = m.metric;
-        return;
+            select m.metric, m.base, case when p_dataset = 'raw.stores' then 'stores' else 'SKUs' end
+            from (values ('keys_added_pct', today), ('keys_removed_pct', before),
+                         ('market_changed_pct', kept), ('license_changed_pct', kept),
+                         ('attributes_changed_pct', kept)) as m (metric, base)
+            where (p_dataset = 'raw.stores') = (m.metric in ('market_changed_pct', 'license_changed_pct'))
+               or m.metric in ('keys_added_pct', 'keys_removed_pct');
     end if;
+end
+$$;
+
+-- A drift share in percent: the keys that drifted of the base they are a share of. Null when there is no previous
+-- good day, as nothing was compared.
+create or replace function ops.dq_drift_share(p_keys bigint, p_base bigint, p_previous date)
+returns numeric language sql immutable as $$
+    select case when p_previous is not null then round(100.0 * coalesce(p_keys, 0) / nullif(p_base, 0), 2) end
+$$;
+
+-- Each drift share of a dataset today (null: nothing to compare), with what it is a share of: the metrics
+-- ops.dq_measure records and the words an alert counts in. The feed's are counted in one comparison
+-- (ops.dq_feed_compared), with its stores' mean identical share; the reference tables' keys are few.
+create or replace function ops.dq_drift(p_dataset text, p_feed_date date)
+returns table (metric text, value numeric, base bigint, unit text)
+language plpgsql stable as $$
+declare
+    previous date := ops.dq_previous_good_day(p_dataset, p_feed_date);
+begin
     if p_dataset = 'raw.inventory_feed' then
         return query
-            with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
-                 compared as (select store_id from raw.inventory_feed where feed_date = previous
-                              intersect select store_id from raw.inventory_feed where feed_date = p_feed_date),
-                 bases as (select (select count(*) from raw.inventory_feed where feed_date = p_feed_date
-                                   and store_id in (select store_id from compared)) as today,
-                                  (select count(*) from raw.inventory_feed where feed_date = previous
-                                   and store_id in (select store_id from compared)) as before),
-                 identical as (select round(avg(identical_pct), 2) as share, count(*) as stores
-                               from ops.dq_store_identical(p_feed_date))
-            select m.metric,
-                   case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end,
-                   m.base, m.unit
-            from bases,
-                 lateral (values ('keys_added_pct', bases.today, 'store-SKU listings'),
-                                 ('keys_removed_pct', bases.before, 'store-SKU listings')) as m (metric, base, unit)
-                 left join keys as k on k.metric = m.metric
-            union all
-            select 'identical_pct', i.share, i.stores, 'stores' from identical as i;
+            with c as (select * from ops.dq_feed_compared(p_feed_date)),
+                 totals as (select coalesce(sum(c.listed), 0)::bigint as listed,
+                                   coalesce(sum(c.listed_before), 0)::bigint as listed_before,
+                                   sum(c.added)::bigint as added, sum(c.removed)::bigint as removed,
+                                   round(avg(c.identical_pct), 2) as identical_pct, count(*) as stores from c)
+            select m.metric, m.value, m.base, m.unit from totals as t,
+                lateral (values ('keys_added_pct', ops.dq_drift_share(t.added, t.listed, previous), t.listed,
+                                 'store-SKU listings'),
+                                ('keys_removed_pct', ops.dq_drift_share(t.removed, t.listed_before, previous),
+                                 t.listed_before, 'store-SKU listings'),
+                                ('identical_pct', t.identical_pct, t.stores, 'stores')) as m (metric, value, base, unit);
         return;
     end if;
-    execute format('select count(*) from raw.%I where snapshot_date = raw.snapshot_in_force(%L, $1)',
-                   split_part(p_dataset, '.', 2), split_part(p_dataset, '.', 2)) using previous into before;
-    execute format('select count(*) from raw.%I where snapshot_date = raw.snapshot_in_force(%L, $1)',
-                   split_part(p_dataset, '.', 2), split_part(p_dataset, '.', 2)) using p_feed_date into today;
     return query
-        with keys as (select metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) group by metric),
-             kept as (select before - coalesce((select n from keys where metric = 'keys_removed_pct'), 0) as n)
-        select m.metric,
-               case when previous is not null then round(100.0 * coalesce(k.n, 0) / nullif(m.base, 0), 2) end, m.base,
-               case when p_dataset = 'raw.stores' then 'stores' else 'SKUs' end
-        from kept,
-             lateral (values ('keys_added_pct', today), ('keys_removed_pct', before),
-                             ('market_changed_pct', kept.n), ('license_changed_pct', kept.n),
-                             ('attributes_changed_pct', kept.n)) as m (metric, base)
-             left join keys as k on k.metric = m.metric
-        where (p_dataset = 'raw.stores') = (m.metric in ('market_changed_pct', 'license_changed_pct'))
-           or m.metric in ('keys_added_pct', 'keys_removed_pct');
+        with keys as (select k.metric, count(*) as n from ops.dq_drift_keys(p_dataset, p_feed_date) as k
+                      group by k.metric)
+        select b.metric, ops.dq_drift_share(k.n, b.base, previous), b.base, b.unit
+        from ops.dq_drift_bases(p_dataset, p_feed_date) as b
+        left join keys as k on k.metric = b.metric;
 end
 $$;
 
@@ -192,12 +214,20 @@ create or replace function ops.dq_drifted(p_dataset text, p_metric text, p_feed_
                                           p_window integer default ops.dq_window(),
                                           p_sensitivity numeric default ops.dq_sensitivity())
 returns table (key text, detail text)
-language sql stable as $$
-    select k.key, k.detail from ops.dq_drift_keys(p_dataset, p_feed_date) as k
-    where k.metric = p_metric
-      and (select d.value from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric)
-          > (select case when b.days >= p_window then greatest(p_hard, b.upper) else p_hard end
-             from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, p_sensitivity) as b)
+language plpgsql stable as $$
+declare
+    share   numeric;
+    bound   numeric;
+begin
+    -- The share first and the keys only when it is over its bound: listing them costs the comparison again.
+    select d.value into share from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric;
+    select case when b.days >= p_window then greatest(p_hard, b.upper) else p_hard end into bound
+    from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, p_sensitivity) as b;
+    if share > bound then
+        return query select k.key, k.detail from ops.dq_drift_keys(p_dataset, p_feed_date) as k
+                     where k.metric = p_metric;
+    end if;
+end
 $$;
 
 -- Stores whose stock is at least p_hard percent identical to their previous good feed while their own normal (learned

@@ -33,12 +33,12 @@ create table if not exists ops.dq_metrics (
     primary key (dataset, metric, feed_date)
 );
 
--- The one definition of each history metric: what the gate records on a good day and what the contracts'
--- comparisons measure today. p_schema names where the dataset's table is for this run: raw for the raw layer, the
--- run's workspace for marts and exports (write-audit-publish audits the build before it is published).
+-- The one definition of each aggregate metric: totals and shares of the dataset alone, what the contracts'
+-- "vs normal" comparisons measure today. p_schema names where the dataset's table is for this run: raw for the raw
+-- layer, the run's workspace for marts and exports (write-audit-publish audits the build before it is published).
 -- Reference tables are measured in the snapshot in force on the feed date. plpgsql, so the tables need not exist
 -- when this file runs.
-create or replace function ops.dq_measure(p_dataset text, p_feed_date date, p_schema text default null)
+create or replace function ops.dq_aggregates(p_dataset text, p_feed_date date, p_schema text default null)
 returns table (metric text, value numeric)
 language plpgsql stable as $$
 declare
@@ -111,7 +111,16 @@ begin
             lateral (values ('row_count', t.row_count), ('stores_recommended', t.stores_recommended))
                 as m (metric, value)$q$, relation) using p_feed_date;
     end if;
-    -- Keyed drift since the last good state (ops/drift.sql): recorded on good days, its normal is learned from them.
+end
+$$;
+
+-- Every history metric: what the gate records on a good day. The aggregates, and the keyed drift since the last
+-- good state (ops/drift.sql), whose normal is learned from the good days like any metric's.
+create or replace function ops.dq_measure(p_dataset text, p_feed_date date, p_schema text default null)
+returns table (metric text, value numeric)
+language plpgsql stable as $$
+begin
+    return query select a.metric, a.value from ops.dq_aggregates(p_dataset, p_feed_date, p_schema) as a;
     return query select d.metric, d.value from ops.dq_drift(p_dataset, p_feed_date) as d where d.value is not null;
     if p_dataset = 'raw.inventory_feed' then
         return query select 'identical_pct:' || s.store_id, s.identical_pct
@@ -191,7 +200,12 @@ language plpgsql stable as $$
 declare
     today numeric;
 begin
-    select m.value into today from ops.dq_measure(p_dataset, p_feed_date, p_schema) as m where m.metric = p_metric;
+    -- The aggregates alone where they hold the metric: the keyed drift costs a comparison with the last good day.
+    select m.value into today from ops.dq_aggregates(p_dataset, p_feed_date, p_schema) as m where m.metric = p_metric;
+    if today is null then
+        select m.value into today from ops.dq_measure(p_dataset, p_feed_date, p_schema) as m
+        where m.metric = p_metric;
+    end if;
     if today is null then
         raise exception 'ops.dq_measure has no metric % for %', p_metric, p_dataset;
     end if;

@@ -92,6 +92,31 @@ def test_yesterdays_stock_nudged_is_a_near_replay_only_for_a_store_whose_stock_m
     assert "offending keys: S1/95" in "\n".join(lines)
 
 
+def test_the_feeds_counted_shares_are_its_listed_keys_over_the_stores_on_both_days(market):
+    """The gate counts the feed's drift in one comparison (ops.dq_feed_compared) and lists the keys only past a
+    bound (ops.dq_drift_keys): both must see the same listings, and a store that reported on one day only in neither."""
+    good_world(market)
+    _stock(market, PREVIOUS, {"S1": [5, 6, 7, 8], "S2": [1, 2, 3]})
+    assert gate(market.conn, "raw", PREVIOUS).ok
+    _stock(market, D, {"S1": [5, 6, 9]})  # X3 requantified, X4 gone
+    market.stocks(D, "S1", "X9", quantity=4)  # added
+    market.stocks(D, "S3", "X1", quantity=4)  # S3 did not report yesterday; S2 does not today
+
+    shares = dict(market.conn.execute(
+        "select metric, value::float from ops.dq_drift('raw.inventory_feed', %s)", (D,)).fetchall())
+    keys = market.conn.execute("select metric, key from ops.dq_drift_keys('raw.inventory_feed', %s) order by 1, 2",
+                               (D,)).fetchall()
+    listed = dict(market.conn.execute(
+        "select store_id, identical_pct::float from ops.dq_store_identical(%s)", (D,)).fetchall())
+
+    assert keys == [("keys_added_pct", "S1:X9"), ("keys_removed_pct", "S1:X4")]
+    assert shares == {"keys_added_pct": 25.0, "keys_removed_pct": 25.0, "identical_pct": 50.0}
+    assert listed == {"S1": 50.0}
+    drifted = "select key from ops.dq_drifted('raw.inventory_feed', %s, %s, %s)"
+    assert market.conn.execute(drifted, ("keys_added_pct", D, 20)).fetchall() == [("S1:X9",)]
+    assert market.conn.execute(drifted, ("keys_added_pct", D, 25)).fetchall() == []
+
+
 def test_a_full_window_of_good_days_widens_the_hard_bound_never_narrows_it(market):
     good_world(market, PREVIOUS, D)
     for n in range(1, 11):
