@@ -85,7 +85,7 @@ language sql stable as $$
                       where f.feed_date = (select day from previous))
     select coalesce(t.store_id, b.store_id), coalesce(t.sku_id, b.sku_id), t.remaining_qty, b.remaining_qty
     from (select f.store_id, f.sku_id, f.remaining_qty from raw.inventory_feed as f
-          where f.feed_date = p_feed_date) as t
+          where f.feed_date = p_feed_date and (select day from previous) is not null) as t
     full join (select f.store_id, f.sku_id, f.remaining_qty from raw.inventory_feed as f
                where f.feed_date = (select day from previous)) as b
         on b.store_id = t.store_id and b.sku_id = t.sku_id
