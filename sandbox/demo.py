@@ -38,22 +38,13 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def pipeline_runs(services) -> list[tuple[str, str]]:
-    return services.query("select partition_key, state from dag_run where dag_id = %s order by id", (PIPELINE,))
-
-
-def wait_for_pipeline(services, count: int, why: str) -> None:
+def wait_for_pipeline(services, count: int) -> None:
     began = time.monotonic()
-
-    def finished():
-        runs = pipeline_runs(services)
-        return runs if len(runs) >= count and all(state in ("success", "failed") for _, state in runs) else None
-
-    runs = services._until(finished, RUN_TIMEOUT, f"the pipeline did not run {why}")
-    day, state = runs[-1]
-    say(f"    pipeline run {count} on partition {day}: {state} ({time.monotonic() - began:.0f}s)")
-    if state != "success":
-        raise SystemExit(f"the pipeline run of {day} {state}; its task logs are under {services.home}/logs")
+    run = services.wait_for_runs(PIPELINE, count, RUN_TIMEOUT)[-1]
+    say(f"    pipeline run {count} on partition {run.partition_key}: {run.state} ({time.monotonic() - began:.0f}s)")
+    if run.state != "success":
+        raise SystemExit(f"the pipeline run of {run.partition_key} {run.state}; its task logs are under "
+                         f"{services.home}/logs")
 
 
 def announcements(conn, day: str) -> list[str]:
@@ -102,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"--- {prev}: the clock reads {night:%Y-%m-%d %H:%M} UTC; the sync tool and every store land their "
             "files; the landing queue's watcher sees each one")
         arrive(s3, WorldSpec(bad_row_rate=0.005), prev, over_seconds=5, stragglers=0)
-        wait_for_pipeline(services, 1, f"on {prev} once it was complete")
+        wait_for_pipeline(services, 1)  # D-1 is complete
         for line in announcements(conn, prev.isoformat()):
             say(f"    {prev} {line}")
 
@@ -118,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
             "one store sends nothing and one is held back")
         arrival = arrive(s3, WorldSpec(bad_row_rate=0.005, missing_feeds=1), d, over_seconds=SPREAD_SECONDS,
                          stragglers=2, held_back=1)
-        services._until(lambda: landed(conn, d.isoformat()) == len(arrival.landed), 120,
-                        "the landings were not recorded")
+        services.until(lambda: landed(conn, d.isoformat()) == len(arrival.landed), 120,
+                       "the landings were not recorded")
         say(f"    {landed(conn, d.isoformat())} objects recorded in ops.landings; the day is not complete, so no run "
-            f"({len(pipeline_runs(services)) - 1} runs of {d})")
+            f"({len(services.runs(PIPELINE)) - 1} runs of {d})")
         time.sleep(max(0.0, cutoff_passes - time.monotonic()) + 1)
         say(f"--- the cutoff passes: the landing clock's tick (its cron, brought forward) judges {d}")
         services.airflow("dags", "trigger", CLOCK)
-        wait_for_pipeline(services, 2, f"on {d} at its cutoff")
+        wait_for_pipeline(services, 2)  # D at its cutoff
         for line in announcements(conn, d.isoformat()):
             say(f"    {d} {line}")
 
@@ -133,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         late_store = settings.feed_store_id(d.isoformat(), late_key)
         say(f"--- {late_store}'s file lands after the cutoff, within the late window: {d} runs again")
         arrival.land_held_back(s3)
-        wait_for_pipeline(services, 3, f"on {d} for its late file")
+        wait_for_pipeline(services, 3)  # D for its late file
         say(f"    {d} {announcements(conn, d.isoformat())[-1]}")
         read_back(conn, d.isoformat(), late_store)
     return 0

@@ -56,7 +56,7 @@ def s3(world):
 
     client = s3_client()
     stack.empty_buckets(client)
-    landing_events.empty(stack._sqs(world), world.s3_endpoint)
+    landing_events.empty(stack.sqs_client(world), world.s3_endpoint)
     return client
 
 

@@ -19,14 +19,21 @@ FEED_DATE = "2026-11-25"
 RUN_ID = "bench"
 
 
-def reset(world, conn) -> None:
-    """A clean warehouse, empty destinations and no landing notifications: each day size starts from nothing."""
+def reset(world, conn, *, notifications: bool) -> None:
+    """A clean warehouse and empty destinations, so each day size starts from nothing; the landing bucket's
+    notifications on, to an empty queue, or off. Off where the tasks are called with no watcher to read the queue:
+    moto counts its whole queue on every send, so an unread queue makes each put slower."""
     from sandbox.mocks.control import MockControl
-    from sandbox.world import landing_events
+    from sandbox.world import landing_events, stack
     from sandbox.world.stack import empty_warehouse
-    from top_items.connections import s3_client
 
-    landing_events.silence(s3_client())  # the tasks are called here, with no watcher; latency.py turns them on
+    s3 = stack.s3_client(world)
+    if notifications:
+        sqs = stack.sqs_client(world)
+        landing_events.ensure(s3, sqs)
+        landing_events.empty(sqs, world.s3_endpoint)
+    else:
+        landing_events.silence(s3)
     for conn_id in (registry.consumer("salesforce").connection, registry.consumer("crm").connection):
         MockControl.from_connection(world.services[conn_id]).reset()
     empty_warehouse(conn)
@@ -48,7 +55,7 @@ def whole_day(world, conn, s3, *, stores: int, skus: int, days: int) -> dict:
     from top_items.transform.models import discover
 
     log.info("bench: a whole day at %d stores", stores)
-    reset(world, conn)
+    reset(world, conn, notifications=False)  # the tasks are called here, with no watcher
     started = time.monotonic()
     spec = WorldSpec(stores=stores, skus=skus, days=days, markets=8, bad_row_rate=0.001)
     written = write_day(s3, spec, date.fromisoformat(FEED_DATE))

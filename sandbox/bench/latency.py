@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sandbox.simulate.arrival import arrive
 from sandbox.simulate.catalog import WorldSpec
-from sandbox.world import airflow_services, landing_events, stack
+from sandbox.world import airflow_services
 from top_items import settings
 from top_items.landing import clock, days
 from top_items.landing.watcher import LANDING_EVENTS
@@ -46,19 +46,11 @@ def split(last_landed: datetime, pushed: datetime, tasks: list[tuple[datetime, d
             "scheduling_seconds": round(total - working, 1)}
 
 
-def _pipeline_done(services):
-    runs = services.query("select run_id, state from dag_run where dag_id = %s", (settings.PIPELINE_DAG_ID,))
-    return runs if runs and all(state in ("success", "failed") for _, state in runs) else None
-
-
 def day_latency(world, conn, s3, home: Path, *, stores: int, skus: int, days_of_history: int) -> dict:
     from sandbox.bench.day import reset
 
     log.info("bench: landing to pushed at %d stores, under the scheduler and the triggerer", stores)
-    reset(world, conn)
-    sqs = stack._sqs(world)
-    landing_events.ensure(s3, sqs)  # the landing bucket's notifications on again, to an empty queue
-    landing_events.empty(sqs, world.s3_endpoint)
+    reset(world, conn, notifications=True)  # the watcher reads each landing
     spec = WorldSpec(stores=stores, skus=skus, days=days_of_history, markets=8, bad_row_rate=0.001)
     with airflow_services.running(world, home, DAGS, database="airflow_bench", parallelism=4,
                                   triggerer=True) as services:
@@ -70,7 +62,7 @@ def day_latency(world, conn, s3, home: Path, *, stores: int, skus: int, days_of_
         arrival = arrive(s3, spec, date.fromisoformat(FEED_DATE), over_seconds=0, stragglers=0)
         last_landed = datetime.now(UTC)
         landing_seconds = round(time.monotonic() - landing_started, 1)
-        [(run_id, state)] = services._until(lambda: _pipeline_done(services), TIMEOUT, "the day did not run")
+        [run] = services.wait_for_runs(settings.PIPELINE_DAG_ID, 1, TIMEOUT)
         pipeline = services.task_instances(settings.PIPELINE_DAG_ID)
         landing = services.task_instances(settings.LANDING_DAG_ID)
         pushed = max(end for _, task, _, _, _, end in pipeline if task.startswith("push_") and end)
@@ -86,7 +78,7 @@ def day_latency(world, conn, s3, home: Path, *, stores: int, skus: int, days_of_
     slowest = sorted(((end - start).total_seconds(), task) for _, task, _, _, start, end in pipeline
                      if start and end and end > last_landed)[-5:]
     return {"stores": stores, "objects": len(arrival.landed), "putting_seconds": landing_seconds,
-            "pipeline_state": state, "run_id": run_id, **split(last_landed, pushed, tasks),
+            "pipeline_state": run.state, "run_id": run.run_id, **split(last_landed, pushed, tasks),
             "watcher_delay_seconds": round((seen - last_landed).total_seconds(), 1) if seen else None,
             "watcher_events": events, "landing_runs": landing_runs,
             "slowest_tasks": {task: round(seconds, 1) for seconds, task in reversed(slowest)}}

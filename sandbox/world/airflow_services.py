@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -23,6 +24,13 @@ import psycopg
 from sandbox.world import airflow_users, processes, warehouse
 
 TERMINAL = ("success", "failed")
+
+
+class Run(NamedTuple):
+    run_id: str
+    run_type: str
+    state: str
+    partition_key: str | None
 
 
 class AirflowServices:
@@ -84,7 +92,7 @@ class AirflowServices:
             return conn.execute(sql, params).fetchall()
 
     def wait_for_dag(self, dag_id: str, timeout: float = 180) -> None:
-        self._until(lambda: self.query("select 1 from dag where dag_id = %s and not is_stale", (dag_id,)),
+        self.until(lambda: self.query("select 1 from dag where dag_id = %s and not is_stale", (dag_id,)),
                     timeout, f"the dag-processor did not parse {dag_id}")
         self.airflow("dags", "unpause", dag_id)
 
@@ -94,18 +102,20 @@ class AirflowServices:
                                "where t.triggerer_id is not null"))
 
     def wait_for_watcher(self, timeout: float = 120) -> None:
-        self._until(self.watching, timeout, "the triggerer did not pick up the asset watchers")
+        self.until(self.watching, timeout, "the triggerer did not pick up the asset watchers")
 
-    def runs(self, dag_id: str) -> list[tuple[str, str, str]]:
-        """(run_id, run_type, state) of every run of the DAG."""
-        return self.query("select run_id, run_type, state from dag_run where dag_id = %s order by run_id", (dag_id,))
+    def runs(self, dag_id: str) -> list[Run]:
+        """Every run of the DAG, in the order they were created."""
+        return [Run(*row) for row in self.query(
+            "select run_id, run_type, state, partition_key from dag_run where dag_id = %s order by id", (dag_id,))]
 
-    def wait_for_runs(self, dag_id: str, count: int, timeout: float) -> list[tuple[str, str, str]]:
+    def wait_for_runs(self, dag_id: str, count: int, timeout: float) -> list[Run]:
+        """Every run of the DAG once there are at least ``count`` and all of them have finished."""
         def done():
             runs = self.runs(dag_id)
-            return runs if len(runs) >= count and all(state in TERMINAL for _, _, state in runs) else None
+            return runs if len(runs) >= count and all(run.state in TERMINAL for run in runs) else None
 
-        return self._until(done, timeout, f"{count} runs of {dag_id} did not finish: {self.runs(dag_id)}")
+        return self.until(done, timeout, f"{count} runs of {dag_id} did not finish: {self.runs(dag_id)}")
 
     def task_instances(self, dag_id: str) -> list[tuple]:
         """(run_id, task_id, state, try_number, start_date, end_date) of every task instance of the DAG."""
@@ -116,7 +126,8 @@ class AirflowServices:
         return "\n".join(f"== {path.name}\n{path.read_text()[-3000:]}" for path in sorted(self.home.glob("*.log")))
 
     @staticmethod
-    def _until(probe, timeout: float, message: str):
+    def until(probe, timeout: float, message: str):
+        """What ``probe`` returns once truthy, polled every 2 s; TimeoutError with ``message`` after ``timeout``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = probe()

@@ -190,16 +190,18 @@ def _client(world: World, service: str):
                         aws_secret_access_key=AWS_DEMO_KEY, region_name=AWS_REGION)
 
 
-def _s3(world: World):
+def s3_client(world: World):
+    """boto3's S3 client on the world's moto server."""
     return _client(world, "s3")
 
 
-def _sqs(world: World):
+def sqs_client(world: World):
+    """boto3's SQS client on the world's moto server: the landing queue's."""
     return _client(world, "sqs")
 
 
 def _create_buckets(world: World) -> None:
-    create_buckets(_s3(world), _sqs(world))
+    create_buckets(s3_client(world), sqs_client(world))
 
 
 def create_buckets(s3, sqs) -> None:

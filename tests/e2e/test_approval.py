@@ -92,8 +92,8 @@ def test_the_owner_decides_a_blocked_push_and_nobody_else_may(world, after_a_goo
         assert triggered.status_code == 200, triggered.text
         run_id = triggered.json()["dag_run_id"]
         asked = {tasks.decide_task_id(name) for name in BLOCKED}
-        services._until(lambda: all(states(services, run_id).get(t) == WAITING for t in asked), 900,
-                        f"the blocked pushes did not ask their owners: {states(services, run_id)}")
+        services.until(lambda: all(states(services, run_id).get(t) == WAITING for t in asked), 900,
+                       f"the blocked pushes did not ask their owners: {states(services, run_id)}")
         # A person takes longer than this: in Airflow 3.3.2 an answer that resumes the step before the scheduler
         # has heard its parked try end races that news, and the resumed try is retried (asking again).
         time.sleep(SETTLE_SECONDS)
@@ -116,7 +116,7 @@ def test_the_owner_decides_a_blocked_push_and_nobody_else_may(world, after_a_goo
             "chosen_options": ["Reject"], "params_input": {"reason": "the email goes out today, not this"}})
         assert rejected.status_code == 200, rejected.text
 
-        [(_, _, state)] = services.wait_for_runs(DAG, 1, timeout=600)
+        [run] = services.wait_for_runs(DAG, 1, timeout=600)
         final = states(services, run_id)
     except BaseException:
         print(services.logs())
@@ -124,7 +124,7 @@ def test_the_owner_decides_a_blocked_push_and_nobody_else_may(world, after_a_goo
     finally:
         services.stop()
 
-    assert state == "failed"  # the CRM's day did not go out: its blocked push stays a failure of the run
+    assert run.state == "failed"  # the CRM's day did not go out: its blocked push stays a failure of the run
     [summary_log] = (tmp_path / "airflow" / "logs").rglob("task_id=run_summary/attempt=1.log")
     stopped = re.search(r"run failed or was stopped at: ([a-z_, ]+)", summary_log.read_text())
     assert stopped and stopped.group(1) == "push_crm"  # not push_salesforce: its owner approved it

@@ -36,16 +36,6 @@ def services(world, warehouse, s3, destinations, tmp_path):
         yield started
 
 
-def pipeline_runs(services) -> list[tuple[str, str, str]]:
-    return services.query("select run_id, partition_key, state from dag_run where dag_id = %s order by id",
-                          (PIPELINE,))
-
-
-def finished(services, count: int):
-    runs = pipeline_runs(services)
-    return runs if len(runs) >= count and all(state in ("success", "failed") for *_, state in runs) else None
-
-
 def test_a_day_runs_at_its_cutoff_and_again_for_its_straggler(services, warehouse, s3, destinations):
     services.airflow("variables", "set", settings.LANDING_CLOCK_VARIABLE,
                      clock.setting(CUTOFF - timedelta(seconds=LEAD_SECONDS)))
@@ -57,15 +47,15 @@ def test_a_day_runs_at_its_cutoff_and_again_for_its_straggler(services, warehous
         if key != straggler_key:
             put(s3, key, body)
     recorded = "select count(*) from ops.landings where day = %s"
-    services._until(lambda: warehouse.execute(recorded, (D,)).fetchone()[0] == len(files) - 1, 300,
-                    "the landings were not recorded")
+    services.until(lambda: warehouse.execute(recorded, (D,)).fetchone()[0] == len(files) - 1, 300,
+                   "the landings were not recorded")
     services.wait_for_runs(LANDING, 1, timeout=300)
-    assert pipeline_runs(services) == []  # nine of ten stores: not complete, and the cutoff has not passed
+    assert services.runs(PIPELINE) == []  # nine of ten stores: not complete, and the cutoff has not passed
 
     time.sleep(max(0.0, cutoff_passes - time.monotonic()) + 1)
     services.airflow("dags", "trigger", CLOCK)  # the cron's tick at the cutoff, brought forward
-    [(_, partition, state)] = services._until(lambda: finished(services, 1), 900, "the day did not run at the cutoff")
-    assert (partition, state) == (D, "success")
+    [run] = services.wait_for_runs(PIPELINE, 1, timeout=900)  # at the cutoff
+    assert (run.partition_key, run.state) == (D, "success")
     first = destinations.lists()
     assert straggler not in first["retailer_app"] and straggler not in first["crm"]
     assert first["retailer_app"]  # the nine stores that landed have their lists
@@ -74,8 +64,8 @@ def test_a_day_runs_at_its_cutoff_and_again_for_its_straggler(services, warehous
     assert summary == 1  # the run's summary names it among the stores without a feed
 
     put(s3, straggler_key, dict(files)[straggler_key])  # the straggler, within the late window
-    runs = services._until(lambda: finished(services, 2), 900, "the straggler's day did not run again")
-    assert [(partition, state) for _, partition, state in runs] == [(D, "success"), (D, "success")]
+    runs = services.wait_for_runs(PIPELINE, 2, timeout=900)  # for the straggler
+    assert [(run.partition_key, run.state) for run in runs] == [(D, "success"), (D, "success")]
     second = destinations.lists()
     for consumer in ("retailer_app", "salesforce", "crm"):
         assert straggler in second[consumer], consumer

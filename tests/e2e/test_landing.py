@@ -33,7 +33,7 @@ SQS_REQUEST = re.compile(r'"POST / HTTP')
 
 @pytest.fixture
 def sqs(world, s3):
-    return stack._sqs(world)  # the s3 fixture left the queue empty
+    return stack.sqs_client(world)  # the s3 fixture left the queue empty
 
 
 @pytest.fixture
@@ -76,11 +76,11 @@ def test_landings_become_records_and_partitioned_events_once_each(services, worl
     expected = sorted([(FEED, D, settings.feed_key(D, store)) for store in STORES]
                       + [(REFERENCE, REFERENCE_DAY, settings.reference_key(table, REFERENCE_DAY))
                          for table in settings.REFERENCE_TABLES], key=lambda row: row[2])
-    services._until(lambda: landings(warehouse) == expected, 180, f"not recorded: {landings(warehouse)}")
+    services.until(lambda: landings(warehouse) == expected, 180, f"not recorded: {landings(warehouse)}")
     runs = services.wait_for_runs(DAG, 1, timeout=120)
     print(f"recorded {len(expected)} landings {time.monotonic() - landed:.1f}s after they landed "
           f"(quiet period {landed - quiet_started:.0f}s)")
-    assert {state for _, _, state in runs} == {"success"}
+    assert {run.state for run in runs} == {"success"}
     assert partition_events(services, LANDED[FEED]) == [D] * len(partition_events(services, LANDED[FEED]))
     assert partition_events(services, LANDED[REFERENCE]) == \
         [REFERENCE_DAY] * len(partition_events(services, LANDED[REFERENCE]))
@@ -95,7 +95,7 @@ def test_landings_become_records_and_partitioned_events_once_each(services, worl
     assert len(bodies) == len(expected)
     landing_queue.send(sqs, landing_queue.url(world), bodies)
     runs = services.wait_for_runs(DAG, len(runs) + 1, timeout=180)
-    assert {state for _, _, state in runs} == {"success"}
+    assert {run.state for run in runs} == {"success"}
     assert landings(warehouse) == expected
     assert {kind: partition_events(services, LANDED[kind]) for kind in (FEED, REFERENCE)} == announced
     last = runs[-1][0]

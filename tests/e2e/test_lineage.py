@@ -139,12 +139,12 @@ def test_airflow_rest_api_and_the_receiver_show_the_asset_graph_after_a_schedule
         triggered = api.post(f"{base}/dags/{DAG}/dagRuns", timeout=30,
                              json={"logical_date": None, "conf": {"feed_date": GOOD_DAY}})
         assert triggered.status_code == 200, triggered.text
-        [(_, _, state)] = services.wait_for_runs(DAG, 1, timeout=900)  # one run
-        assert state == "success", services.logs()
+        [run] = services.wait_for_runs(DAG, 1, timeout=900)  # one run
+        assert run.state == "success", services.logs()
         found = api.get(f"{base}/assets", params={"limit": 100}, timeout=30).json()["assets"]
         # the scheduler sends the run's own events from a process pool: wait for the last before stopping it
-        services._until(lambda: run_states(destinations).get(DAG, [])[-1:] == ["COMPLETE"], 60,
-                        "the scheduler did not report the run's completion")
+        services.until(lambda: run_states(destinations).get(DAG, [])[-1:] == ["COMPLETE"], 60,
+                       "the scheduler did not report the run's completion")
     except BaseException:
         print(services.logs())
         raise

@@ -52,13 +52,13 @@ def test_a_backfill_runs_days_side_by_side_and_a_second_run_of_a_day_waits(servi
     replay_feeds(s3, DAYS[-2], STALE_DAY, shift_timestamps=True)
 
     services.airflow("backfill", "--from", DAYS[0], "--to", DAYS[-1], module="top_items")
-    holder = services._until(lambda: (run := _backfill_run_of(services, DOUBLED_DAY)) and _claimed(services, run)
-                             and run, 600, f"the backfill run of {DOUBLED_DAY} never claimed its day")
+    holder = services.until(lambda: (run := _backfill_run_of(services, DOUBLED_DAY)) and _claimed(services, run)
+                            and run, 600, f"the backfill run of {DOUBLED_DAY} never claimed its day")
     services.airflow("dags", "trigger", DAG, "--run-id", "manual__second_run",
                      "--conf", json.dumps({"feed_date": DOUBLED_DAY}))
     runs = services.wait_for_runs(DAG, len(DAYS) + 1, timeout=1200)
 
-    states = {run_id: state for run_id, _, state in runs}
+    states = {run.run_id: run.state for run in runs}
     stale_run = _backfill_run_of(services, STALE_DAY)
     instances = services.task_instances(DAG)
     failed = [(run_id, task, state) for run_id, task, state, *_ in instances if state == "failed"]

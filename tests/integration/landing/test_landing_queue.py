@@ -17,7 +17,7 @@ from top_items.landing import events
 
 @pytest.fixture
 def sqs(world, s3):
-    return stack._sqs(world)  # the s3 fixture left the queue empty
+    return stack.sqs_client(world)  # the s3 fixture left the queue empty
 
 
 def landed(sqs, world) -> list[events.Landing]:
@@ -61,13 +61,13 @@ def test_a_restart_keeps_the_queue_and_notifications_and_replays_no_landing(pers
                         persistent=True)
 
     world = up()
-    s3, sqs = stack._s3(world), stack._sqs(world)
+    s3, sqs = stack.s3_client(world), stack.sqs_client(world)
     put(s3, settings.feed_key(D, "S0001"), "a feed that landed before the restart\n")
     assert [landing.key for landing in landed(sqs, world)] == [settings.feed_key(D, "S0001")]
 
     stack.down(persistent_dir)
     world = up()  # a new moto server: the object is put back before the notifications are configured
-    s3, sqs = stack._s3(world), stack._sqs(world)
+    s3, sqs = stack.s3_client(world), stack.sqs_client(world)
     assert s3.get_object(Bucket=settings.LANDING_BUCKET, Key=settings.feed_key(D, "S0001"))["Body"].read()
     assert landed(sqs, world) == []  # S3's test event is skipped; the restored object is not a new landing
     put(s3, settings.feed_key(D, "S0002"), "a feed that lands after it\n")

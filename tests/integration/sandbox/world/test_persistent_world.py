@@ -27,7 +27,7 @@ def _up(path):
 
 def test_the_handoff_survives_a_restart_and_latest_keeps_its_etag(world_dir):
     world = _up(world_dir)
-    s3 = stack._s3(world)
+    s3 = stack.s3_client(world)
     bucket = settings.RETAILER_APP_BUCKET
     manifest = "top-items/feed_date=2026-11-25/run=r1/manifest.json"
     s3.put_object(Bucket=bucket, Key=manifest, Body=b'{"row_count": 39}')
@@ -39,7 +39,7 @@ def test_the_handoff_survives_a_restart_and_latest_keeps_its_etag(world_dir):
     assert (world_dir / stack.S3_STATE / s3_server.OBJECTS / bucket / LATEST_KEY).is_file()
     restarted = _up(world_dir)  # a new moto server, empty until the copy is put back
 
-    s3 = stack._s3(restarted)
+    s3 = stack.s3_client(restarted)
     assert read_latest(s3, bucket) == (pointer, etag)
     assert json.loads(s3.get_object(Bucket=bucket, Key=manifest)["Body"].read()) == {"row_count": 39}
     with pytest.raises(ClientError):  # a run folder's objects are written once: still there, so refused
