@@ -212,15 +212,22 @@ $$;
 -- dataset that normally drifts more is not paged for its normal, and a quiet one is still held to the hard bound.
 create or replace function ops.dq_drifted(p_dataset text, p_metric text, p_feed_date date, p_hard numeric,
                                           p_window integer default ops.dq_window(),
-                                          p_sensitivity numeric default ops.dq_sensitivity())
+                                          p_sensitivity numeric default ops.dq_sensitivity(),
+                                          p_gate_run text default null)
 returns table (key text, detail text)
 language plpgsql stable as $$
 declare
     share   numeric;
     bound   numeric;
 begin
-    -- The share first and the keys only when it is over its bound: listing them costs the comparison again.
-    select d.value into share from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric;
+    -- The share first, and the keys only when it is over its bound: listing them costs the comparison again. The
+    -- share is the gate run's measure; where it holds none (nothing to compare, or the measure failed), measured
+    -- now, so a missing table errs here too.
+    select m.value into share from ops.dq_gate_measures as m
+    where m.gate_run = p_gate_run and m.dataset = p_dataset and m.metric = p_metric;
+    if share is null then
+        select d.value into share from ops.dq_drift(p_dataset, p_feed_date) as d where d.metric = p_metric;
+    end if;
     select case when b.days >= p_window then greatest(p_hard, b.upper) else p_hard end into bound
     from ops.dq_band(p_dataset, p_metric, p_feed_date, p_window, p_sensitivity) as b;
     if share > bound then

@@ -33,6 +33,25 @@ create table if not exists ops.dq_metrics (
     primary key (dataset, metric, feed_date)
 );
 
+-- Today's measures (ops.dq_measure), taken once per gate run before its checks (plugins/top_items/quality/gate.py):
+-- the run's checks read them here and a good day's history is copied from them, so no check measures the day again.
+-- A run's rows are deleted when it ends, and its id is its own, so no other run reads them. A killed run's rows go a
+-- day later, with the next run's.
+create table if not exists ops.dq_gate_measures (
+    gate_run    text not null,
+    dataset     text not null,
+    metric      text not null,
+    value       numeric not null,
+    measured_at timestamptz not null default now(),
+    primary key (gate_run, dataset, metric)
+);
+
+-- The gate run's measures gained a parameter: the signatures before it go, so no call is ambiguous.
+drop function if exists ops.dq_change_pct(text, text, date, text);
+drop function if exists ops.dq_change_points(text, text, date, text);
+drop function if exists ops.dq_today(text, text, date, text);
+drop function if exists ops.dq_drifted(text, text, date, numeric, integer, numeric);
+
 -- The one definition of each aggregate metric: totals and shares of the dataset alone, what the contracts'
 -- "vs normal" comparisons measure today. p_schema names where the dataset's table is for this run: raw for the raw
 -- layer, the run's workspace for marts and exports (write-audit-publish audits the build before it is published).
@@ -194,19 +213,30 @@ begin
 end
 $$;
 
-create or replace function ops.dq_today(p_dataset text, p_metric text, p_feed_date date, p_schema text default null)
+-- Today's metric: as the gate run p_gate_run measured it, or measured now (the aggregates alone where they hold it:
+-- the keyed drift costs a comparison with the last good day).
+create or replace function ops.dq_today(p_dataset text, p_metric text, p_feed_date date, p_schema text default null,
+                                        p_gate_run text default null)
 returns numeric
 language plpgsql stable as $$
 declare
     today numeric;
 begin
-    -- The aggregates alone where they hold the metric: the keyed drift costs a comparison with the last good day.
-    select m.value into today from ops.dq_aggregates(p_dataset, p_feed_date, p_schema) as m where m.metric = p_metric;
-    if today is null then
+    if p_gate_run is not null then
+        select m.value into today from ops.dq_gate_measures as m
+        where m.gate_run = p_gate_run and m.dataset = p_dataset and m.metric = p_metric;
+    else
+        select m.value into today from ops.dq_aggregates(p_dataset, p_feed_date, p_schema) as m
+        where m.metric = p_metric;
+    end if;
+    if today is null and p_gate_run is null then
         select m.value into today from ops.dq_measure(p_dataset, p_feed_date, p_schema) as m
         where m.metric = p_metric;
     end if;
-    if today is null then
+    if today is null and p_gate_run is not null then
+        raise exception 'gate run % holds no metric % for %: its measure of the day failed (the task log says why)',
+            p_gate_run, p_metric, p_dataset;
+    elsif today is null then
         raise exception 'ops.dq_measure has no metric % for %', p_metric, p_dataset;
     end if;
     return today;
@@ -216,7 +246,7 @@ $$;
 -- Today's metric vs its normal (ops.dq_normal), in percent (-30 = 30% fewer). Null when there is no previous good day
 -- (the gate reports that as no_history); a zero baseline counts as 0% when today is zero too, else +100%.
 create or replace function ops.dq_change_pct(p_dataset text, p_metric text, p_feed_date date,
-                                             p_schema text default null)
+                                             p_schema text default null, p_gate_run text default null)
 returns numeric
 language plpgsql stable as $$
 declare
@@ -226,7 +256,7 @@ begin
     if baseline is null then
         return null;
     end if;
-    today := ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema);
+    today := ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema, p_gate_run);
     if baseline = 0 then
         return case when today = 0 then 0 else 100 end;
     end if;
@@ -236,10 +266,10 @@ $$;
 
 -- Today's metric minus its normal, for metrics that are already shares (percentage points).
 create or replace function ops.dq_change_points(p_dataset text, p_metric text, p_feed_date date,
-                                                p_schema text default null)
+                                                p_schema text default null, p_gate_run text default null)
 returns numeric
 language sql stable as $$
-    select ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema) - baseline
+    select ops.dq_today(p_dataset, p_metric, p_feed_date, p_schema, p_gate_run) - baseline
     from (select ops.dq_normal(p_dataset, p_metric, p_feed_date) as baseline) as b
     where baseline is not null
 $$;

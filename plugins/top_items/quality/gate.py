@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -118,26 +119,31 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     opened = not data_source.has_open_connection()
     if opened:
         data_source.open_connection()
+    gate_run = f"{run_id}/{gate}/{uuid.uuid4().hex[:12]}"  # the checks read the day's measures under it
     try:
-        variables = _variables(feed_date, soda.database_name(data_source), layers or {}, rules)
-        for dataset in datasets:
-            # Decided before the checks run: a good day recorded meanwhile (by a run of an earlier day) must not
-            # turn a comparison that found no baseline into a failure.
-            first_day = history.previous_good_day(conn, dataset, feed_date) is None
-            result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables, contracts_dir,
-                                             first_day)
+        try:
+            variables = _variables(feed_date, soda.database_name(data_source), layers or {}, rules, gate_run)
+            for dataset in datasets:
+                # Decided before the checks run: a good day recorded meanwhile (by a run of an earlier day) must
+                # not turn a comparison that found no baseline into a failure.
+                first_day = history.previous_good_day(conn, dataset, feed_date) is None
+                history.measure(conn, gate_run, dataset, feed_date, (layers or {}).get(dataset.split(".")[0]))
+                result.checks += _verify_dataset(conn, data_source, gate, dataset, feed_date, variables,
+                                                 contracts_dir, first_day)
+        finally:
+            if opened or own_data_source:
+                data_source.close_connection()
+        if not result.ok and gate != SOURCE_LAYER:  # the raw gate judges the inputs themselves
+            result.upstream = upstream.upstream_cause(conn, feed_date)
+        if record:
+            with conn.transaction():
+                _record_results(conn, result)
+                if result.ok:
+                    result.metrics_recorded = history.record(
+                        conn, [d for d in datasets if d.split(".")[0] not in PUBLISHED_LAYERS], feed_date, run_id,
+                        layers, gate_run=gate_run)
     finally:
-        if opened or own_data_source:
-            data_source.close_connection()
-    if not result.ok and gate != SOURCE_LAYER:  # the raw gate judges the inputs themselves
-        result.upstream = upstream.upstream_cause(conn, feed_date)
-    if record:
-        with conn.transaction():
-            _record_results(conn, result)
-            if result.ok:
-                result.metrics_recorded = history.record(
-                    conn, [d for d in datasets if d.split(".")[0] not in PUBLISHED_LAYERS], feed_date, run_id,
-                    layers)
+        history.forget(conn, gate_run)
     result.seconds = time.monotonic() - started
     log.info("%s", result.summary())
     for check in result.checks:
@@ -147,12 +153,14 @@ def run_gate(conn, gate: str, feed_date: str, *, run_id: str, layers: dict[str, 
     return result
 
 
-def _variables(feed_date: str, database: str, layers: dict[str, str], rules: dict | None = None) -> dict:
+def _variables(feed_date: str, database: str, layers: dict[str, str], rules: dict | None = None,
+               gate_run: str | None = None) -> dict:
     """What the contracts may use: the run's date, the database, each layer's schema, the rule parameters
-    (numbers stay numbers, so ``valid_max: ${var.store_top_n}`` is read as one)."""
+    (numbers stay numbers, so ``valid_max: ${var.store_top_n}`` is read as one), and the gate run whose measures
+    the checks read."""
     values = dict(rule_variables() if rules is None else rules)
     values.update({layer: layers.get(layer, layer) for layer in LAYERS})
-    values.update(feed_date=feed_date, database=database)
+    values.update(feed_date=feed_date, database=database, gate_run=gate_run)
     return values
 
 

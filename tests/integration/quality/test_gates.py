@@ -282,3 +282,28 @@ def test_a_contract_that_does_not_validate_fails_the_gate_instead_of_passing_sil
     assert [(c.check_name, c.outcome) for c in result.checks] == [("contract verification", "error")]
     with pytest.raises(GateFailedError, match="treshold"):
         result.raise_for_failures()
+
+
+def test_a_gate_run_measures_the_day_once_its_checks_read_it_and_it_leaves_nothing_behind(market):
+    good_world(market, PREVIOUS, D)
+    assert gate(market.conn, "raw", PREVIOUS).ok
+    conn = market.conn
+    change = "select ops.dq_change_pct(%s, 'row_count', %s, p_gate_run => %s)::float"
+    previous = conn.execute("select value from ops.dq_metrics where dataset = %s and metric = 'row_count' and "
+                            "feed_date = %s", (FEED, PREVIOUS)).fetchone()[0]
+    # a comparison reads the run's measure, not the table: planted at twice the normal, it reads +100%
+    conn.execute("insert into ops.dq_gate_measures (gate_run, dataset, metric, value) values (%s, %s, %s, %s)",
+                 ("planted", FEED, "row_count", 2 * previous))
+    assert conn.execute(change, (FEED, D, "planted")).fetchone()[0] == 100.0
+    with pytest.raises(Exception, match="holds no metric row_count"):  # a run that measured nothing errs
+        conn.execute(change, (FEED, D, "never-measured"))
+    conn.execute("delete from ops.dq_gate_measures")
+
+    assert gate(market.conn, "raw").ok
+
+    assert conn.execute("select count(*) from ops.dq_gate_measures").fetchone()[0] == 0
+    recorded = conn.execute("select dataset, metric, value from ops.dq_metrics where feed_date = %s "
+                            "order by 1, 2", (D,)).fetchall()
+    measured = conn.execute("select d.dataset, m.metric, m.value from (select distinct dataset from ops.dq_metrics) "
+                            "as d, lateral ops.dq_measure(d.dataset, %s) as m order by 1, 2", (D,)).fetchall()
+    assert recorded == measured and any(metric.startswith("identical_pct") for _, metric, _ in recorded)

@@ -13,7 +13,8 @@ from top_items.transform.models import LAYERS
 PATHS = contracts.contract_paths()
 RULES = yaml.safe_load((SQL_DIR / "vars.yml").read_text())["vars"]
 # What the gate sets: the run's date, the database, where each layer's build is, and the rule parameters.
-GATE_VALUES = {"feed_date": "2026-11-25", "database": "warehouse", **{layer: layer for layer in LAYERS}, **RULES}
+GATE_VALUES = {"feed_date": "2026-11-25", "database": "warehouse", "gate_run": "run/raw/1",
+               **{layer: layer for layer in LAYERS}, **RULES}
 GATE_VARIABLES = set(GATE_VALUES)
 
 
