@@ -106,10 +106,21 @@ language sql stable as $$
     group by p.store_id
 $$;
 
-create or replace function ops.dq_store_identical(p_feed_date date)
-returns table (store_id text, identical_pct numeric, rows_today bigint)
-language sql stable as $$
-    select c.store_id, c.identical_pct, c.listed from ops.dq_feed_compared(p_feed_date) as c
+-- Each compared store's identical share: as the gate run p_gate_run measured it (ops.dq_measure records them), or
+-- compared now where it holds none (none to compare, or its measure failed, so a missing table errs here too).
+drop function if exists ops.dq_store_identical(date);
+create or replace function ops.dq_store_identical(p_feed_date date, p_gate_run text default null)
+returns table (store_id text, identical_pct numeric)
+language plpgsql stable as $$
+#variable_conflict use_column
+begin
+    return query
+        select substr(m.metric, length('identical_pct:') + 1), m.value from ops.dq_gate_measures as m
+        where m.gate_run = p_gate_run and m.dataset = 'raw.inventory_feed' and m.metric like 'identical\_pct:%';
+    if not found then
+        return query select c.store_id, c.identical_pct from ops.dq_feed_compared(p_feed_date) as c;
+    end if;
+end
 $$;
 
 -- What each drift share of a reference dataset today is a share of, and the words an alert counts in: the stores,
@@ -177,7 +188,8 @@ begin
                                  'store-SKU listings'),
                                 ('keys_removed_pct', ops.dq_drift_share(t.removed, t.listed_before, previous),
                                  t.listed_before, 'store-SKU listings'),
-                                ('identical_pct', t.identical_pct, t.stores, 'stores')) as m (metric, value, base, unit);
+                                ('identical_pct', t.identical_pct, t.stores, 'stores'))
+                    as m (metric, value, base, unit);
         return;
     end if;
     return query
@@ -240,12 +252,14 @@ $$;
 -- Stores whose stock is at least p_hard percent identical to their previous good feed while their own normal (learned
 -- from their good days, at least one) lies below p_hard: a near-replay. A store with no normal yet is not judged: a
 -- store whose stock barely moves is not a replay, and an exact repeat is caught on any day by raw.feed_fingerprints.
+drop function if exists ops.dq_near_replays(date, numeric, integer, numeric);
 create or replace function ops.dq_near_replays(p_feed_date date, p_hard numeric,
                                                p_window integer default ops.dq_window(),
-                                               p_sensitivity numeric default ops.dq_sensitivity())
+                                               p_sensitivity numeric default ops.dq_sensitivity(),
+                                               p_gate_run text default null)
 returns table (store_id text, identical_pct numeric)
 language sql stable as $$
-    select s.store_id, s.identical_pct from ops.dq_store_identical(p_feed_date) as s,
+    select s.store_id, s.identical_pct from ops.dq_store_identical(p_feed_date, p_gate_run) as s,
         lateral ops.dq_band('raw.inventory_feed', 'identical_pct:' || s.store_id, p_feed_date, p_window,
                             p_sensitivity) as b
     where s.identical_pct >= p_hard and b.days > 0 and b.upper < p_hard
